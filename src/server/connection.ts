@@ -1,0 +1,283 @@
+import type { Socket } from 'node:net';
+import { assert } from '../core/assert.js';
+import type { Logger } from '../core/log.js';
+
+/**
+ * What a connection asks of the broker for each complete request frame: the response's
+ * chunks (header and body, without the 4-byte size, which the connection adds), `null` when
+ * Kafka sends no response (Produce acks=0), or a thrown/rejected error, which closes the
+ * connection as Kafka does for requests it cannot parse.
+ */
+export type FrameDispatcher = (frame: Buffer, conn: Connection) => Promise<Buffer[] | null> | Buffer[] | null;
+
+export interface ConnectionBounds {
+  /** socket.request.max.bytes: checked against the size prefix before anything is allocated. */
+  readonly requestMaxBytes: number;
+  /** Requests read but not yet answered; reading stops at this many (backpressure). */
+  readonly inFlightMax: number;
+  /** connections.max.idle.ms: a connection without requests for this long is closed. */
+  readonly idleMs: number;
+  /** Unsent response bytes above which reading stops until the socket drains. */
+  readonly writeBufferMax: number;
+}
+
+/** Thrown by a dispatcher for a request that must close its connection (Kafka's InvalidRequestException path). */
+export class CloseConnection extends Error {
+  override name = 'CloseConnection';
+}
+
+const SIZE_PREFIX = 4;
+
+interface Slot {
+  done: boolean;
+  response: Buffer[] | null;
+}
+
+/**
+ * One client connection: 4-byte size framing, requests pipelined (handled concurrently),
+ * responses written strictly in request order, a bound on requests in flight.
+ */
+export class Connection {
+  readonly id: string;
+  readonly remote: string;
+  readonly listenerName: string;
+  readonly #socket: Socket;
+  readonly #dispatch: FrameDispatcher;
+  readonly #bounds: ConnectionBounds;
+  readonly #log: Logger;
+  readonly #onClose: (conn: Connection) => void;
+
+  /** Bytes received but not yet consumed as frames; chunks kept as they came (no copy). */
+  #chunks: Buffer[] = [];
+  #buffered = 0;
+  /** Size of the frame being assembled, -1 while waiting for a size prefix. */
+  #frameSize = -1;
+  /** Responses in request order; the head is written as soon as it is done. */
+  readonly #pending: Slot[] = [];
+  #pausedForInFlight = false;
+  #pausedForWrite = false;
+  #draining = false;
+  #closed = false;
+  #drainWaiters: (() => void)[] = [];
+
+  constructor(
+    id: string,
+    socket: Socket,
+    listenerName: string,
+    dispatch: FrameDispatcher,
+    bounds: ConnectionBounds,
+    log: Logger,
+    onClose: (conn: Connection) => void,
+  ) {
+    this.id = id;
+    this.#socket = socket;
+    this.listenerName = listenerName;
+    this.remote = `${socket.remoteAddress}:${socket.remotePort}`;
+    this.#dispatch = dispatch;
+    this.#bounds = bounds;
+    this.#log = log;
+    this.#onClose = onClose;
+    socket.setNoDelay(true);
+    socket.setTimeout(bounds.idleMs);
+    socket.on('data', (chunk: Buffer) => this.#onData(chunk));
+    socket.on('timeout', () => {
+      // A parked fetch is activity; only a connection with nothing in flight is idle.
+      if (this.#pending.length === 0) {
+        this.#log.debug({ connection: this.id, remote: this.remote }, 'closing idle connection');
+        this.close();
+      }
+    });
+    socket.on('drain', () => {
+      if (this.#pausedForWrite) {
+        this.#pausedForWrite = false;
+        this.#maybeResume();
+      }
+    });
+    socket.on('error', (err) => {
+      this.#log.debug({ connection: this.id, remote: this.remote, err: err.message }, 'connection error');
+    });
+    socket.on('close', () => this.#finish());
+  }
+
+  get inFlight(): number {
+    return this.#pending.length;
+  }
+
+  /** Stops reading requests; resolves once every request already read has been answered. */
+  drain(): Promise<void> {
+    this.#draining = true;
+    this.#socket.pause();
+    if (this.#pending.length === 0 || this.#closed) return Promise.resolve();
+    return new Promise((resolve) => this.#drainWaiters.push(resolve));
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#socket.destroy();
+    this.#finish();
+  }
+
+  /** Closes after writing what is already queued on the socket. */
+  end(): void {
+    if (this.#closed) return;
+    this.#socket.end();
+  }
+
+  #finish(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#chunks = [];
+    this.#buffered = 0;
+    for (const w of this.#drainWaiters.splice(0)) w();
+    this.#onClose(this);
+  }
+
+  #onData(chunk: Buffer): void {
+    if (this.#closed || this.#draining) return;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.length;
+    this.#readFrames();
+  }
+
+  #readFrames(): void {
+    while (!this.#closed && !this.#draining && !this.#pausedForWrite) {
+      if (this.#pending.length >= this.#bounds.inFlightMax) {
+        // Backpressure: stop reading; the frames already buffered wait for a free slot.
+        if (!this.#pausedForInFlight) {
+          this.#pausedForInFlight = true;
+          this.#socket.pause();
+        }
+        return;
+      }
+      if (this.#frameSize < 0) {
+        if (this.#buffered < SIZE_PREFIX) return;
+        const size = this.#peekInt32();
+        if (size < 0 || size > this.#bounds.requestMaxBytes) {
+          this.#log.warn(
+            { connection: this.id, remote: this.remote, size, max: this.#bounds.requestMaxBytes },
+            'closing connection: request size out of bounds (socket.request.max.bytes)',
+          );
+          this.close();
+          return;
+        }
+        this.#consume(SIZE_PREFIX);
+        this.#frameSize = size;
+      }
+      if (this.#buffered < this.#frameSize) return;
+      const frame = this.#consume(this.#frameSize);
+      this.#frameSize = -1;
+      this.#startRequest(frame);
+    }
+  }
+
+  #peekInt32(): number {
+    const first = this.#chunks[0]!;
+    if (first.length >= SIZE_PREFIX) return first.readInt32BE(0);
+    const head = Buffer.concat(this.#chunks, SIZE_PREFIX);
+    return head.readInt32BE(0);
+  }
+
+  /** Takes n bytes off the front; a slice when they lie in one chunk, one copy otherwise. */
+  #consume(n: number): Buffer {
+    assert(n <= this.#buffered, 'consume beyond buffered bytes');
+    this.#buffered -= n;
+    const first = this.#chunks[0];
+    if (first && first.length >= n) {
+      const out = first.subarray(0, n);
+      if (first.length === n) this.#chunks.shift();
+      else this.#chunks[0] = first.subarray(n);
+      return out;
+    }
+    const out = Buffer.allocUnsafe(n);
+    let at = 0;
+    while (at < n) {
+      const c = this.#chunks[0]!;
+      const take = Math.min(c.length, n - at);
+      c.copy(out, at, 0, take);
+      at += take;
+      if (take === c.length) this.#chunks.shift();
+      else this.#chunks[0] = c.subarray(take);
+    }
+    return out;
+  }
+
+  #startRequest(frame: Buffer): void {
+    const slot: Slot = { done: false, response: null };
+    this.#pending.push(slot);
+    let result: Promise<Buffer[] | null> | Buffer[] | null;
+    try {
+      result = this.#dispatch(frame, this);
+    } catch (err) {
+      this.#fail(err);
+      return;
+    }
+    if (result instanceof Promise) {
+      result.then(
+        (response) => this.#complete(slot, response),
+        (err) => this.#fail(err),
+      );
+    } else {
+      this.#complete(slot, result);
+    }
+  }
+
+  #fail(err: unknown): void {
+    if (this.#closed) return;
+    const message = err instanceof Error ? err.message : String(err);
+    if (err instanceof CloseConnection) {
+      this.#log.warn({ connection: this.id, remote: this.remote, reason: message }, 'closing connection');
+    } else {
+      this.#log.error(
+        { connection: this.id, remote: this.remote, err },
+        'request failed; closing connection',
+      );
+    }
+    this.close();
+  }
+
+  #complete(slot: Slot, response: Buffer[] | null): void {
+    if (this.#closed) return;
+    slot.done = true;
+    slot.response = response;
+    this.#flush();
+  }
+
+  #flush(): void {
+    let wrote = false;
+    while (this.#pending.length > 0 && this.#pending[0]!.done) {
+      const slot = this.#pending.shift()!;
+      const chunks = slot.response;
+      if (chunks === null) continue;
+      if (!wrote) {
+        this.#socket.cork();
+        wrote = true;
+      }
+      let size = 0;
+      for (const c of chunks) size += c.length;
+      const prefix = Buffer.allocUnsafe(SIZE_PREFIX);
+      prefix.writeInt32BE(size, 0);
+      this.#socket.write(prefix);
+      for (const c of chunks) this.#socket.write(c);
+    }
+    if (wrote) {
+      this.#socket.uncork();
+      if (this.#socket.writableLength > this.#bounds.writeBufferMax && !this.#pausedForWrite) {
+        this.#pausedForWrite = true;
+        this.#socket.pause();
+      }
+    }
+    if (this.#pending.length === 0 && this.#drainWaiters.length > 0) {
+      for (const w of this.#drainWaiters.splice(0)) w();
+    }
+    if (this.#pausedForInFlight && this.#pending.length < this.#bounds.inFlightMax) {
+      this.#pausedForInFlight = false;
+      this.#maybeResume();
+    }
+  }
+
+  #maybeResume(): void {
+    if (this.#closed || this.#draining || this.#pausedForInFlight || this.#pausedForWrite) return;
+    this.#readFrames();
+    if (!this.#pausedForInFlight && !this.#closed && !this.#draining) this.#socket.resume();
+  }
+}
