@@ -1,5 +1,81 @@
+import type { Logger } from '../core/log.js';
+import type { TopicMetadata } from '../cluster/metadata-store.js';
+import { FetchPurgatory } from './fetch-purgatory.js';
+import type { PartitionLog } from './partition-log.js';
+import { Partition } from './partition.js';
+
+/** Opens (creating when absent) the log of one partition with the topic's configs. */
+export type LogOpener = (topic: TopicMetadata, partition: number) => Promise<PartitionLog>;
+
+export function partitionKey(topic: string, partition: number): string {
+  return `${topic}-${partition}`;
+}
+
 /**
- * The broker's partitions (each a replica set, of one on a single node) and the fetch
- * purgatory. The storage-backed implementation lands with the storage engine's Log API.
+ * The partitions this broker hosts and the fetch purgatory. On a single node the broker
+ * leads every partition.
  */
-export class ReplicaManager {}
+export class ReplicaManager {
+  readonly nodeId: number;
+  readonly purgatory = new FetchPurgatory();
+  readonly #partitions = new Map<string, Partition>();
+  readonly #openLog: LogOpener;
+  readonly #log: Logger;
+
+  constructor(nodeId: number, openLog: LogOpener, log: Logger) {
+    this.nodeId = nodeId;
+    this.#openLog = openLog;
+    this.#log = log;
+  }
+
+  partition(topic: string, partition: number): Partition | undefined {
+    return this.#partitions.get(partitionKey(topic, partition));
+  }
+
+  partitions(): IterableIterator<Partition> {
+    return this.#partitions.values();
+  }
+
+  /** Opens the logs of every partition of `topic` this broker leads that is not open yet. */
+  async ensureTopic(topic: TopicMetadata): Promise<void> {
+    for (const p of topic.partitions) {
+      if (p.leader !== this.nodeId) continue;
+      const key = partitionKey(topic.name, p.partition);
+      if (this.#partitions.has(key)) continue;
+      const log = await this.#openLog(topic, p.partition);
+      const partition = new Partition(topic.name, p.partition, topic.topicId, p.leaderEpoch, log);
+      partition.onHighWatermark = (part) => this.purgatory.wake(partitionKey(part.topic, part.partition));
+      this.#partitions.set(key, partition);
+    }
+  }
+
+  /** Closes and deletes the logs of `topic` (its files go with it). */
+  async deleteTopic(topic: TopicMetadata): Promise<void> {
+    for (const p of topic.partitions) {
+      const key = partitionKey(topic.name, p.partition);
+      const partition = this.#partitions.get(key);
+      if (!partition) continue;
+      this.#partitions.delete(key);
+      partition.markDeleted();
+      this.purgatory.wake(key);
+      await partition.log.delete();
+    }
+  }
+
+  async flushAll(): Promise<void> {
+    await Promise.all([...this.#partitions.values()].map((p) => p.log.flush()));
+  }
+
+  async closeAll(): Promise<void> {
+    this.purgatory.wakeAll();
+    const all = [...this.#partitions.values()];
+    this.#partitions.clear();
+    for (const p of all) {
+      try {
+        await p.log.close();
+      } catch (err) {
+        this.#log.error({ err, topic: p.topic, partition: p.partition }, 'closing log failed');
+      }
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { ErrorCode, KafkaError } from '../errors.js';
+import type { AppendInfo, PartitionLog, ReadInfo } from './partition-log.js';
+
+/** Fetch isolation levels (FetchRequest.IsolationLevel). */
+export const IsolationLevel = { readUncommitted: 0, readCommitted: 1 } as const;
+
+export interface PartitionRead extends ReadInfo {
+  readonly highWatermark: number;
+  readonly lastStableOffset: number;
+  readonly logStartOffset: number;
+}
+
+/**
+ * One partition's replica on this broker, the leader (a replica set of one on a single node).
+ * It owns the high watermark: consumers read below it, and it advances when every in-sync
+ * replica has the data — on one node, as soon as the leader's write is done. Kept as its own
+ * field so followers can be added without changing who reads it.
+ */
+export class Partition {
+  readonly topic: string;
+  readonly partition: number;
+  readonly topicId: string;
+  leaderEpoch: number;
+  readonly log: PartitionLog;
+  #highWatermark: number;
+  /** Appends run one at a time, so offsets are assigned in arrival order. */
+  #appendChain: Promise<unknown> = Promise.resolve();
+  /** Called after an append moved the high watermark (wakes parked fetches). */
+  onHighWatermark: ((p: Partition) => void) | null = null;
+  #deleted = false;
+
+  constructor(topic: string, partition: number, topicId: string, leaderEpoch: number, log: PartitionLog) {
+    this.topic = topic;
+    this.partition = partition;
+    this.topicId = topicId;
+    this.leaderEpoch = leaderEpoch;
+    this.log = log;
+    // Everything recovered from the local log is committed: there is no other replica.
+    this.#highWatermark = log.logEndOffset;
+  }
+
+  get highWatermark(): number {
+    return this.#highWatermark;
+  }
+
+  get logEndOffset(): number {
+    return this.log.logEndOffset;
+  }
+
+  get logStartOffset(): number {
+    return this.log.logStartOffset;
+  }
+
+  /** Without transactions every record below the high watermark is stable. */
+  get lastStableOffset(): number {
+    return this.#highWatermark;
+  }
+
+  get deleted(): boolean {
+    return this.#deleted;
+  }
+
+  markDeleted(): void {
+    this.#deleted = true;
+  }
+
+  /**
+   * Appends validated batches as the leader. With one replica, acks=1 and acks=-1 both
+   * complete when the leader's write is done; the high watermark moves then.
+   */
+  appendAsLeader(batches: Buffer, appendTime: number | null): Promise<AppendInfo> {
+    const run = async (): Promise<AppendInfo> => {
+      if (this.#deleted) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition deleted');
+      const info = await this.log.append(batches, this.leaderEpoch, appendTime);
+      this.#advanceHighWatermark(this.log.logEndOffset);
+      return info;
+    };
+    const result = this.#appendChain.then(run, run);
+    this.#appendChain = result.catch(() => {});
+    return result;
+  }
+
+  #advanceHighWatermark(offset: number): void {
+    if (offset > this.#highWatermark) {
+      this.#highWatermark = offset;
+      this.onHighWatermark?.(this);
+    }
+  }
+
+  /** Reads for a consumer: below the high watermark, or the last stable offset for read_committed. */
+  async read(
+    fetchOffset: number,
+    maxBytes: number,
+    isolationLevel: number,
+    minOneMessage: boolean,
+  ): Promise<PartitionRead> {
+    const logStartOffset = this.log.logStartOffset;
+    const highWatermark = this.#highWatermark;
+    const limit = isolationLevel === IsolationLevel.readCommitted ? this.lastStableOffset : highWatermark;
+    if (fetchOffset < logStartOffset || fetchOffset > this.log.logEndOffset) {
+      throw new KafkaError(
+        ErrorCode.OFFSET_OUT_OF_RANGE,
+        `offset ${fetchOffset} is outside [${logStartOffset}, ${this.log.logEndOffset}]`,
+      );
+    }
+    if (fetchOffset >= limit || maxBytes <= 0) {
+      return {
+        records: [],
+        bytes: 0,
+        highWatermark,
+        lastStableOffset: this.lastStableOffset,
+        logStartOffset,
+      };
+    }
+    const read = await this.log.read(fetchOffset, maxBytes, limit, minOneMessage);
+    return { ...read, highWatermark, lastStableOffset: this.lastStableOffset, logStartOffset };
+  }
+}
