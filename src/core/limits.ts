@@ -13,4 +13,6 @@ export const limits = {
   decodeBytesMax: 104_857_600,
   /** Deepest nesting of structs a decoder follows. */
   decodeDepthMax: 32,
+  /** Most tagged fields one tagged-field section may declare (each also needs >= 2 bytes). */
+  decodeTaggedFieldCountMax: 65_536,
 } as const;
