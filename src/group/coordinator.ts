@@ -1,0 +1,1308 @@
+import { randomUUID } from 'node:crypto';
+import { assert } from '../core/assert.js';
+import type { Logger } from '../core/log.js';
+import {
+  ClassicGroup,
+  ClassicGroupMember,
+  type CommittedOffset,
+  GroupState,
+  type JoinGroupMember,
+  type JoinGroupResult,
+  type JoinProtocol,
+  type SyncGroupResult,
+} from './classic-group.js';
+import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from './config.js';
+import { ErrorCode } from './errors.js';
+import { partitionForGroup } from './hash.js';
+import {
+  type CoordinatorRecord,
+  decodeCoordinatorRecord,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+  encodeOffsetCommitKey,
+  encodeOffsetCommitValue,
+  type GroupMetadataValue,
+  RecordFormatError,
+} from './records.js';
+import type { GroupTimer } from './timer.js';
+
+export { GroupState } from './classic-group.js';
+export type { JoinGroupResult, SyncGroupResult, JoinProtocol, JoinGroupMember } from './classic-group.js';
+
+/**
+ * The persistence seam: the coordinator hands records for one `__consumer_offsets` partition to
+ * the log and waits until they are durable before it answers the client. A rejection carries a
+ * Kafka error code (`code`) when the log knows one.
+ */
+export interface OffsetsLog {
+  append(partition: number, records: CoordinatorRecord[]): Promise<void>;
+}
+
+export interface JoinGroupRequest {
+  groupId: string;
+  memberId: string;
+  groupInstanceId: string | null;
+  sessionTimeoutMs: number;
+  rebalanceTimeoutMs: number;
+  protocolType: string;
+  protocols: JoinProtocol[];
+  clientId: string;
+  clientHost: string;
+  /** JoinGroup v4+: an unknown member first gets MEMBER_ID_REQUIRED (KIP-394). */
+  requireKnownMemberId: boolean;
+  /** JoinGroup v9+: a rejoining static leader may be told to skip assignment. */
+  supportsSkipAssignment: boolean;
+}
+
+export interface SyncGroupRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  protocolType: string | null;
+  protocolName: string | null;
+  assignments: { memberId: string; assignment: Uint8Array }[];
+}
+
+export interface HeartbeatRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+}
+
+export interface LeaveGroupResult {
+  errorCode: number;
+  members: { memberId: string; groupInstanceId: string | null; errorCode: number }[];
+}
+
+export interface OffsetCommitRequest {
+  groupId: string;
+  generationId: number;
+  memberId: string;
+  groupInstanceId: string | null;
+  /** OffsetCommit v2-v4 retention_time_ms; -1 keeps the broker's retention. */
+  retentionTimeMs: number;
+  apiVersion: number;
+  topics: {
+    name: string;
+    partitions: {
+      partitionIndex: number;
+      committedOffset: number;
+      committedLeaderEpoch: number;
+      committedMetadata: string | null;
+    }[];
+  }[];
+}
+
+export interface PartitionError {
+  partitionIndex: number;
+  errorCode: number;
+}
+
+export interface TopicPartitionErrors {
+  name: string;
+  partitions: PartitionError[];
+}
+
+export interface FetchedOffset {
+  partitionIndex: number;
+  committedOffset: number;
+  committedLeaderEpoch: number;
+  metadata: string;
+  errorCode: number;
+}
+
+export interface OffsetFetchResult {
+  errorCode: number;
+  topics: { name: string; partitions: FetchedOffset[] }[];
+}
+
+export interface ListedGroup {
+  groupId: string;
+  protocolType: string;
+  groupState: string;
+  groupType: string;
+}
+
+export interface DescribedGroup {
+  errorCode: number;
+  groupId: string;
+  groupState: string;
+  protocolType: string;
+  protocolData: string;
+  members: {
+    memberId: string;
+    groupInstanceId: string | null;
+    clientId: string;
+    clientHost: string;
+    memberMetadata: Uint8Array;
+    memberAssignment: Uint8Array;
+  }[];
+}
+
+export interface GroupCoordinatorOptions {
+  log: OffsetsLog;
+  timer: GroupTimer;
+  config?: Partial<GroupCoordinatorConfig>;
+  logger?: Logger;
+}
+
+type PartitionLoadState = 'loading' | 'active';
+
+const emptyBytes = new Uint8Array(0);
+
+function joinError(memberId: string, errorCode: number): JoinGroupResult {
+  return {
+    errorCode,
+    generationId: -1,
+    protocolType: null,
+    protocolName: null,
+    leader: '',
+    skipAssignment: false,
+    memberId,
+    members: [],
+  };
+}
+
+function syncError(errorCode: number): SyncGroupResult {
+  return { errorCode, protocolType: null, protocolName: null, assignment: emptyBytes };
+}
+
+/** Kafka's mapping from a failed metadata append to what the group member is told. */
+function appendErrorToResponseError(code: number): number {
+  switch (code) {
+    case ErrorCode.UNKNOWN_TOPIC_OR_PARTITION:
+    case 19: // NOT_ENOUGH_REPLICAS
+    case 7: // REQUEST_TIMED_OUT
+      return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    case 6: // NOT_LEADER_OR_FOLLOWER
+    case 56: // KAFKA_STORAGE_ERROR
+      return ErrorCode.NOT_COORDINATOR;
+    case 10: // MESSAGE_TOO_LARGE
+    case 18: // RECORD_LIST_TOO_LARGE
+    case 4: // INVALID_FETCH_SIZE
+      return ErrorCode.UNKNOWN_SERVER_ERROR;
+    default:
+      return code;
+  }
+}
+
+function errorCodeOf(err: unknown): number {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number')
+    return err.code;
+  return ErrorCode.UNKNOWN_SERVER_ERROR;
+}
+
+/**
+ * The classic group coordinator (JoinGroup/SyncGroup/Heartbeat/LeaveGroup) and the offset store,
+ * following Apache Kafka 4.0's group coordinator: same state machine, same error per state.
+ * State changes happen synchronously on the event loop; only writes to `__consumer_offsets` wait.
+ */
+export class GroupCoordinator {
+  readonly config: GroupCoordinatorConfig;
+  readonly #log: OffsetsLog;
+  readonly #timer: GroupTimer;
+  readonly #logger: Logger | undefined;
+  readonly #groups = new Map<string, ClassicGroup>();
+  readonly #partitions = new Map<number, PartitionLoadState>();
+  #closed = false;
+
+  constructor(options: GroupCoordinatorOptions) {
+    this.config = { ...defaultGroupCoordinatorConfig, ...options.config };
+    this.#log = options.log;
+    this.#timer = options.timer;
+    this.#logger = options.logger;
+  }
+
+  // ---------------------------------------------------------------- loading
+
+  partitionFor(groupId: string): number {
+    return partitionForGroup(groupId, this.config.offsetsTopicNumPartitions);
+  }
+
+  /** Marks partitions as being loaded: their groups answer COORDINATOR_LOAD_IN_PROGRESS meanwhile. */
+  beginLoading(partitions: Iterable<number>): void {
+    for (const p of partitions) this.#partitions.set(p, 'loading');
+  }
+
+  /**
+   * Replays one partition of `__consumer_offsets` (records in log order; the last record per key
+   * wins, a null value deletes) and starts serving its groups.
+   */
+  loadPartition(partition: number, records: Iterable<CoordinatorRecord>): void {
+    const offsets = new Map<
+      string,
+      { group: string; topic: string; partition: number; value: CommittedOffset | null }
+    >();
+    const groups = new Map<string, GroupMetadataValue | null>();
+    for (const record of records) {
+      let decoded: ReturnType<typeof decodeCoordinatorRecord>;
+      try {
+        decoded = decodeCoordinatorRecord(record);
+      } catch (err) {
+        if (!(err instanceof RecordFormatError)) throw err;
+        this.#logger?.warn({ partition, err: err.message }, 'skipping unreadable __consumer_offsets record');
+        continue;
+      }
+      if (decoded.type === 'offset') {
+        const k = decoded.key;
+        offsets.set(`${k.group}\u0000${k.topic}\u0000${k.partition}`, { ...k, value: decoded.value });
+      } else if (decoded.type === 'group') {
+        groups.set(decoded.group, decoded.value);
+      }
+    }
+    const now = this.#timer.now();
+    for (const [groupId, value] of groups) {
+      const existing = this.#groups.get(groupId);
+      if (existing !== undefined) this.#unloadGroup(existing);
+      if (value === null) continue;
+      this.#groups.set(groupId, this.#groupFromRecord(groupId, value, now));
+    }
+    for (const o of offsets.values()) {
+      if (o.value === null) {
+        this.#groups.get(o.group)?.deleteOffset(o.topic, o.partition);
+        continue;
+      }
+      let group = this.#groups.get(o.group);
+      if (group === undefined) {
+        // Offsets committed without group management form a "simple" group, as in Kafka.
+        group = new ClassicGroup(o.group, now);
+        this.#groups.set(o.group, group);
+      }
+      group.putOffset(o.topic, o.partition, o.value);
+    }
+    for (const group of this.#groups.values()) {
+      if (this.partitionFor(group.groupId) !== partition) continue;
+      for (const member of group.members.values())
+        this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+    }
+    this.#partitions.set(partition, 'active');
+    this.#logger?.info(
+      { partition, groups: groups.size, offsets: offsets.size },
+      'loaded __consumer_offsets partition',
+    );
+  }
+
+  #groupFromRecord(groupId: string, value: GroupMetadataValue, now: number): ClassicGroup {
+    const group = new ClassicGroup(
+      groupId,
+      value.currentStateTimestamp >= 0 ? value.currentStateTimestamp : now,
+    );
+    group.generationId = value.generation;
+    group.protocolType = value.protocolType === '' ? null : value.protocolType;
+    group.protocolName = value.protocol;
+    for (const m of value.members) {
+      const member = new ClassicGroupMember({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeoutMs: m.rebalanceTimeout === -1 ? m.sessionTimeout : m.rebalanceTimeout,
+        sessionTimeoutMs: m.sessionTimeout,
+        protocolType: value.protocolType,
+        protocols: [{ name: value.protocol ?? '', metadata: m.subscription }],
+      });
+      member.assignment = m.assignment;
+      group.add(member, null);
+    }
+    group.leaderId = value.leader;
+    if (value.members.length > 0) {
+      group.state = GroupState.Stable;
+      group.previousState = GroupState.CompletingRebalance;
+    }
+    return group;
+  }
+
+  #unloadGroup(group: ClassicGroup): void {
+    for (const member of group.members.values())
+      this.#timer.cancel(heartbeatKey(group.groupId, member.memberId));
+    for (const memberId of group.pendingJoinMembers)
+      this.#timer.cancel(heartbeatKey(group.groupId, memberId));
+    this.#timer.cancel(joinKey(group.groupId));
+    this.#timer.cancel(syncKey(group.groupId));
+    this.#groups.delete(group.groupId);
+  }
+
+  /** The error every group API answers with before looking at the group, or NONE. */
+  coordinatorError(groupId: string): number {
+    if (this.#closed) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const state = this.#partitions.get(this.partitionFor(groupId));
+    if (state === undefined) return ErrorCode.NOT_COORDINATOR;
+    if (state === 'loading') return ErrorCode.COORDINATOR_LOAD_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#timer.close();
+    for (const group of this.#groups.values()) {
+      for (const member of group.members.values()) {
+        group.completeJoin(member, joinError(member.memberId, ErrorCode.NOT_COORDINATOR));
+        group.completeSync(member, syncError(ErrorCode.NOT_COORDINATOR));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------- JoinGroup
+
+  joinGroup(req: JoinGroupRequest): Promise<JoinGroupResult> {
+    if (req.groupId === '') return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_GROUP_ID));
+    const err = this.coordinatorError(req.groupId);
+    if (err !== ErrorCode.NONE) return Promise.resolve(joinError(req.memberId, err));
+    if (
+      req.sessionTimeoutMs < this.config.groupMinSessionTimeoutMs ||
+      req.sessionTimeoutMs > this.config.groupMaxSessionTimeoutMs
+    ) {
+      return Promise.resolve(joinError(req.memberId, ErrorCode.INVALID_SESSION_TIMEOUT));
+    }
+    return new Promise((resolve) => this.#join(req, resolve));
+  }
+
+  #join(req: JoinGroupRequest, respond: (r: JoinGroupResult) => void): void {
+    const isUnknownMember = req.memberId === '';
+    let group = this.#groups.get(req.groupId);
+    if (group === undefined) {
+      if (!isUnknownMember) {
+        respond(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+        return;
+      }
+      if (this.#groups.size >= this.config.groupsMax) {
+        respond(joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+        return;
+      }
+      group = new ClassicGroup(req.groupId, this.#timer.now());
+      this.#groups.set(req.groupId, group);
+    }
+    if (!this.#acceptJoiningMember(group, req.memberId)) {
+      group.remove(req.memberId);
+      respond(joinError('', ErrorCode.GROUP_MAX_SIZE_REACHED));
+    } else if (isUnknownMember) {
+      this.#joinNewMember(req, group, respond);
+    } else {
+      this.#joinExistingMember(req, group, respond);
+    }
+  }
+
+  #acceptJoiningMember(group: ClassicGroup, memberId: string): boolean {
+    const max = this.config.groupMaxSize;
+    switch (group.state) {
+      case GroupState.Empty:
+      case GroupState.Dead:
+        return group.pendingJoinMembers.size < max || group.pendingJoinMembers.has(memberId);
+      case GroupState.PreparingRebalance:
+        return (group.members.get(memberId)?.isAwaitingJoin ?? false) || group.numMembersAwaitingJoin < max;
+      default:
+        return group.hasMember(memberId) || group.members.size < max;
+    }
+  }
+
+  #joinNewMember(req: JoinGroupRequest, group: ClassicGroup, respond: (r: JoinGroupResult) => void): void {
+    if (group.is(GroupState.Dead)) {
+      respond(joinError('', ErrorCode.COORDINATOR_NOT_AVAILABLE));
+      return;
+    }
+    if (!group.supportsProtocols(req.protocolType, req.protocols)) {
+      respond(joinError('', ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+      return;
+    }
+    const newMemberId = `${req.groupInstanceId ?? req.clientId}-${randomUUID()}`;
+    if (req.groupInstanceId !== null) {
+      const existing = group.staticMembers.get(req.groupInstanceId);
+      if (existing !== undefined) {
+        this.#updateStaticMemberThenRebalanceOrCompleteJoin(req, group, existing, newMemberId, respond);
+      } else {
+        this.#addMemberThenRebalanceOrCompleteJoin(req, group, newMemberId, respond);
+      }
+      return;
+    }
+    if (req.requireKnownMemberId) {
+      group.pendingJoinMembers.add(newMemberId);
+      this.#timer.schedule(heartbeatKey(group.groupId, newMemberId), req.sessionTimeoutMs, () =>
+        this.#expireHeartbeat(group.groupId, newMemberId),
+      );
+      respond(joinError(newMemberId, ErrorCode.MEMBER_ID_REQUIRED));
+      return;
+    }
+    this.#addMemberThenRebalanceOrCompleteJoin(req, group, newMemberId, respond);
+  }
+
+  #joinExistingMember(
+    req: JoinGroupRequest,
+    group: ClassicGroup,
+    respond: (r: JoinGroupResult) => void,
+  ): void {
+    const memberId = req.memberId;
+    if (group.is(GroupState.Dead)) {
+      respond(joinError(memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
+      return;
+    }
+    if (!group.supportsProtocols(req.protocolType, req.protocols)) {
+      respond(joinError(memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+      return;
+    }
+    if (group.pendingJoinMembers.has(memberId)) {
+      if (req.groupInstanceId !== null) {
+        respond(joinError(memberId, ErrorCode.FENCED_INSTANCE_ID));
+        return;
+      }
+      this.#addMemberThenRebalanceOrCompleteJoin(req, group, memberId, respond);
+      return;
+    }
+    const invalid = group.validateMember(memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) {
+      respond(joinError(memberId, invalid));
+      return;
+    }
+
+    const member = group.member(memberId);
+    switch (group.state) {
+      case GroupState.PreparingRebalance:
+        this.#updateMemberThenRebalanceOrCompleteJoin(req, group, member, respond);
+        return;
+      case GroupState.CompletingRebalance:
+        if (member.matches(req.protocols)) {
+          // The member lost our JoinGroup answer; repeat it for the current generation.
+          respond(this.#joinResult(group, memberId, group.isLeader(memberId), false));
+          return;
+        }
+        this.#updateMemberThenRebalanceOrCompleteJoin(req, group, member, respond);
+        return;
+      case GroupState.Stable:
+        // A leader's rejoin is how clients ask for a rebalance on metadata changes (new partitions).
+        if (group.isLeader(memberId) || !member.matches(req.protocols)) {
+          this.#updateMemberThenRebalanceOrCompleteJoin(req, group, member, respond);
+          return;
+        }
+        respond(this.#joinResult(group, memberId, false, false));
+        return;
+      default:
+        respond(joinError(memberId, ErrorCode.UNKNOWN_MEMBER_ID));
+        return;
+    }
+  }
+
+  #joinResult(
+    group: ClassicGroup,
+    memberId: string,
+    withMembers: boolean,
+    skipAssignment: boolean,
+  ): JoinGroupResult {
+    const members: JoinGroupMember[] = withMembers ? group.currentMembersForLeader() : [];
+    return {
+      errorCode: ErrorCode.NONE,
+      generationId: group.generationId,
+      protocolType: group.protocolType,
+      protocolName: group.protocolName,
+      leader: group.leaderId ?? '',
+      skipAssignment,
+      memberId,
+      members,
+    };
+  }
+
+  #updateMemberThenRebalanceOrCompleteJoin(
+    req: JoinGroupRequest,
+    group: ClassicGroup,
+    member: ClassicGroupMember,
+    respond: (r: JoinGroupResult) => void,
+  ): void {
+    // A member already waiting in this join phase is superseded by its newer request.
+    if (member.awaitingJoin !== null)
+      group.completeJoin(member, joinError(member.memberId, ErrorCode.REBALANCE_IN_PROGRESS));
+    group.updateMember(member, req.protocols, req.rebalanceTimeoutMs, req.sessionTimeoutMs, respond);
+    this.#maybePrepareRebalanceOrCompleteJoin(group);
+  }
+
+  #addMemberThenRebalanceOrCompleteJoin(
+    req: JoinGroupRequest,
+    group: ClassicGroup,
+    memberId: string,
+    respond: (r: JoinGroupResult) => void,
+  ): void {
+    const member = new ClassicGroupMember({
+      memberId,
+      groupInstanceId: req.groupInstanceId,
+      clientId: req.clientId,
+      clientHost: req.clientHost,
+      rebalanceTimeoutMs: req.rebalanceTimeoutMs,
+      sessionTimeoutMs: req.sessionTimeoutMs,
+      protocolType: req.protocolType,
+      protocols: req.protocols,
+    });
+    member.isNew = true;
+    if (group.is(GroupState.PreparingRebalance) && group.previousState === GroupState.Empty)
+      group.newMemberAdded = true;
+    group.add(member, respond);
+    this.#scheduleHeartbeat(group, member, this.config.newMemberJoinTimeoutMs);
+    this.#maybePrepareRebalanceOrCompleteJoin(group);
+  }
+
+  #updateStaticMemberThenRebalanceOrCompleteJoin(
+    req: JoinGroupRequest,
+    group: ClassicGroup,
+    oldMemberId: string,
+    newMemberId: string,
+    respond: (r: JoinGroupResult) => void,
+  ): void {
+    const instanceId = req.groupInstanceId;
+    assert(instanceId !== null, 'static rejoin without an instance id');
+    const currentLeader = group.leaderId ?? '';
+    this.#timer.cancel(heartbeatKey(group.groupId, oldMemberId));
+    const member = group.replaceStaticMember(instanceId, oldMemberId, newMemberId);
+    this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+    const old = {
+      protocols: member.protocols,
+      rebalance: member.rebalanceTimeoutMs,
+      session: member.sessionTimeoutMs,
+    };
+    group.updateMember(member, req.protocols, req.rebalanceTimeoutMs, req.sessionTimeoutMs, respond);
+
+    if (group.is(GroupState.Stable)) {
+      if (group.protocolName === group.selectProtocol()) {
+        // Same protocol: the static member takes its old place without a rebalance (KIP-345).
+        let records: CoordinatorRecord[];
+        try {
+          records = [this.#groupMetadataRecord(group)];
+        } catch (err) {
+          if (!(err instanceof GroupRecordTooLarge)) throw err;
+          records = [];
+        }
+        const stored =
+          records.length > 0
+            ? this.#append(group.groupId, records)
+            : Promise.reject(new GroupRecordTooLarge(group.groupId, 0));
+        stored.then(
+          () => {
+            if (req.supportsSkipAssignment) {
+              const isLeader = group.isLeader(newMemberId);
+              group.completeJoin(member, this.#joinResult(group, newMemberId, isLeader, isLeader));
+            } else {
+              group.completeJoin(member, {
+                ...this.#joinResult(group, newMemberId, false, false),
+                leader: currentLeader,
+              });
+            }
+          },
+          (err: unknown) => {
+            const code = appendErrorToResponseError(errorCodeOf(err));
+            group.updateMember(member, old.protocols, old.rebalance, old.session, null);
+            if (group.staticMembers.get(instanceId) === newMemberId) {
+              const reverted = group.replaceStaticMember(instanceId, newMemberId, oldMemberId);
+              this.#timer.cancel(heartbeatKey(group.groupId, newMemberId));
+              this.#scheduleHeartbeat(group, reverted, reverted.sessionTimeoutMs);
+            }
+            respond({ ...joinError('', code), generationId: group.generationId, leader: currentLeader });
+          },
+        );
+        return;
+      }
+      this.#maybePrepareRebalanceOrCompleteJoin(group);
+      return;
+    }
+    if (group.is(GroupState.CompletingRebalance)) {
+      this.#prepareRebalance(group);
+      return;
+    }
+    assert(group.is(GroupState.PreparingRebalance), `static member rejoined group in state ${group.state}`);
+    this.#maybeCompleteJoinPhase(group);
+  }
+
+  #maybePrepareRebalanceOrCompleteJoin(group: ClassicGroup): void {
+    if (group.canRebalance()) this.#prepareRebalance(group);
+    else this.#maybeCompleteJoinPhase(group);
+  }
+
+  #maybeCompleteJoinPhase(group: ClassicGroup): void {
+    if (!group.is(GroupState.PreparingRebalance)) return;
+    // During the initial delay the delayed join decides when to complete.
+    if (group.previousState === GroupState.Empty) return;
+    if (!group.hasAllMembersJoined()) return;
+    this.#completeJoin(group);
+  }
+
+  #rebalanceTimeoutMs(group: ClassicGroup): number {
+    let max = 0;
+    for (const m of group.members.values()) max = Math.max(max, m.rebalanceTimeoutMs);
+    return max;
+  }
+
+  #prepareRebalance(group: ClassicGroup): void {
+    if (group.is(GroupState.CompletingRebalance))
+      this.#resetAndPropagateAssignmentWithError(group, ErrorCode.REBALANCE_IN_PROGRESS);
+    this.#removeSyncExpiration(group);
+    const isInitialRebalance = group.is(GroupState.Empty);
+    if (isInitialRebalance) {
+      const delay = this.config.groupInitialRebalanceDelayMs;
+      const remaining = Math.max(this.#rebalanceTimeoutMs(group) - delay, 0);
+      this.#timer.schedule(joinKey(group.groupId), delay, () =>
+        this.#tryCompleteInitialRebalanceElseSchedule(group.groupId, delay, remaining),
+      );
+    }
+    group.transitionTo(GroupState.PreparingRebalance, this.#timer.now());
+    if (!isInitialRebalance) this.#maybeCompleteJoinElseSchedule(group);
+  }
+
+  #maybeCompleteJoinElseSchedule(group: ClassicGroup): void {
+    if (group.hasAllMembersJoined()) {
+      this.#completeJoin(group);
+      return;
+    }
+    this.#timer.schedule(joinKey(group.groupId), this.#rebalanceTimeoutMs(group), () =>
+      this.#completeJoinById(group.groupId),
+    );
+  }
+
+  #tryCompleteInitialRebalanceElseSchedule(groupId: string, delayMs: number, remainingMs: number): void {
+    const group = this.#groups.get(groupId);
+    if (group === undefined) return;
+    if (group.newMemberAdded && remainingMs !== 0) {
+      // Members are still arriving: wait another delay, bounded by the rebalance timeout.
+      group.newMemberAdded = false;
+      const nextDelay = Math.min(this.config.groupInitialRebalanceDelayMs, remainingMs);
+      const nextRemaining = Math.max(remainingMs - delayMs, 0);
+      this.#timer.schedule(joinKey(groupId), nextDelay, () =>
+        this.#tryCompleteInitialRebalanceElseSchedule(groupId, nextDelay, nextRemaining),
+      );
+      return;
+    }
+    this.#completeJoin(group);
+  }
+
+  #completeJoinById(groupId: string): void {
+    const group = this.#groups.get(groupId);
+    if (group !== undefined) this.#completeJoin(group);
+  }
+
+  #completeJoin(group: ClassicGroup): void {
+    this.#timer.cancel(joinKey(group.groupId));
+    for (const member of [...group.members.values()]) {
+      if (member.isAwaitingJoin || member.groupInstanceId !== null) continue;
+      group.remove(member.memberId);
+      this.#timer.cancel(heartbeatKey(group.groupId, member.memberId));
+    }
+    if (group.is(GroupState.Dead)) return;
+    if (!group.maybeElectNewJoinedLeader() && group.members.size > 0) {
+      // Only static members that did not rejoin are left: wait for them another rebalance timeout.
+      this.#timer.schedule(joinKey(group.groupId), this.#rebalanceTimeoutMs(group), () =>
+        this.#completeJoinById(group.groupId),
+      );
+      return;
+    }
+    group.initNextGeneration(this.#timer.now());
+    if (group.is(GroupState.Empty)) {
+      this.#append(group.groupId, [this.#groupMetadataRecord(group)]).catch((err: unknown) => {
+        this.#logger?.warn(
+          { group: group.groupId, err: String(err) },
+          'failed to store empty group metadata',
+        );
+      });
+      return;
+    }
+    for (const member of [...group.members.values()]) {
+      group.completeJoin(
+        member,
+        this.#joinResult(group, member.memberId, group.isLeader(member.memberId), false),
+      );
+      this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+      member.isNew = false;
+      group.pendingSyncMembers.add(member.memberId);
+    }
+    const generation = group.generationId;
+    this.#timer.schedule(syncKey(group.groupId), this.#rebalanceTimeoutMs(group), () =>
+      this.#expirePendingSync(group.groupId, generation),
+    );
+  }
+
+  #expirePendingSync(groupId: string, generationId: number): void {
+    const group = this.#groups.get(groupId);
+    if (group === undefined || group.generationId !== generationId) return;
+    if (!group.is(GroupState.CompletingRebalance) && !group.is(GroupState.Stable)) return;
+    if (group.pendingSyncMembers.size === 0) return;
+    for (const memberId of [...group.pendingSyncMembers]) {
+      group.remove(memberId);
+      this.#timer.cancel(heartbeatKey(groupId, memberId));
+    }
+    this.#prepareRebalance(group);
+  }
+
+  #removeSyncExpiration(group: ClassicGroup): void {
+    group.pendingSyncMembers.clear();
+    this.#timer.cancel(syncKey(group.groupId));
+  }
+
+  #removePendingSyncMember(group: ClassicGroup, memberId: string): void {
+    group.pendingSyncMembers.delete(memberId);
+    if (group.pendingSyncMembers.size === 0) this.#timer.cancel(syncKey(group.groupId));
+  }
+
+  #resetAndPropagateAssignmentWithError(group: ClassicGroup, errorCode: number): void {
+    assert(group.is(GroupState.CompletingRebalance), 'assignment reset outside CompletingRebalance');
+    for (const m of group.members.values()) m.assignment = emptyBytes;
+    this.#propagateAssignment(group, errorCode);
+  }
+
+  #propagateAssignment(group: ClassicGroup, errorCode: number): void {
+    const ok = errorCode === ErrorCode.NONE;
+    for (const member of group.members.values()) {
+      const delivered = group.completeSync(member, {
+        errorCode,
+        protocolType: ok ? group.protocolType : null,
+        protocolName: ok ? group.protocolName : null,
+        assignment: member.assignment,
+      });
+      if (delivered) this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+    }
+  }
+
+  #scheduleHeartbeat(group: ClassicGroup, member: ClassicGroupMember, timeoutMs: number): void {
+    const groupId = group.groupId;
+    const memberId = member.memberId;
+    this.#timer.schedule(heartbeatKey(groupId, memberId), timeoutMs, () =>
+      this.#expireHeartbeat(groupId, memberId),
+    );
+  }
+
+  #expireHeartbeat(groupId: string, memberId: string): void {
+    const group = this.#groups.get(groupId);
+    if (group === undefined || group.is(GroupState.Dead)) return;
+    if (group.pendingJoinMembers.has(memberId)) {
+      group.remove(memberId);
+      if (group.is(GroupState.PreparingRebalance) && group.hasAllMembersJoined()) this.#completeJoin(group);
+      return;
+    }
+    const member = group.members.get(memberId);
+    if (member === undefined || member.hasSatisfiedHeartbeat()) return;
+    this.#logger?.info({ group: groupId, member: memberId }, 'member session expired');
+    this.#removeMemberAndUpdateGroup(group, member);
+  }
+
+  #removeMemberAndUpdateGroup(group: ClassicGroup, member: ClassicGroupMember): void {
+    group.completeJoin(member, joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+    group.remove(member.memberId);
+    if (group.is(GroupState.Stable) || group.is(GroupState.CompletingRebalance)) {
+      this.#maybePrepareRebalanceOrCompleteJoin(group);
+    } else if (group.is(GroupState.PreparingRebalance) && group.hasAllMembersJoined()) {
+      this.#completeJoin(group);
+    }
+  }
+
+  // ---------------------------------------------------------------- SyncGroup
+
+  syncGroup(req: SyncGroupRequest): Promise<SyncGroupResult> {
+    const err = this.coordinatorError(req.groupId);
+    if (err !== ErrorCode.NONE) return Promise.resolve(syncError(err));
+    const group = this.#groups.get(req.groupId);
+    if (group === undefined || group.is(GroupState.Empty))
+      return Promise.resolve(syncError(ErrorCode.UNKNOWN_MEMBER_ID));
+    if (group.is(GroupState.Dead)) return Promise.resolve(syncError(ErrorCode.COORDINATOR_NOT_AVAILABLE));
+    const invalid = group.validateMember(req.memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return Promise.resolve(syncError(invalid));
+    if (req.generationId !== group.generationId)
+      return Promise.resolve(syncError(ErrorCode.ILLEGAL_GENERATION));
+    if (
+      (req.protocolType !== null && req.protocolType !== group.protocolType) ||
+      (req.protocolName !== null && req.protocolName !== group.protocolName)
+    ) {
+      return Promise.resolve(syncError(ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+    }
+    if (group.is(GroupState.PreparingRebalance))
+      return Promise.resolve(syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+    const member = group.member(req.memberId);
+    if (group.is(GroupState.Stable)) {
+      this.#removePendingSyncMember(group, req.memberId);
+      return Promise.resolve({
+        errorCode: ErrorCode.NONE,
+        protocolType: group.protocolType,
+        protocolName: group.protocolName,
+        assignment: member.assignment,
+      });
+    }
+    assert(group.is(GroupState.CompletingRebalance), `sync in state ${group.state}`);
+    return new Promise((resolve) => {
+      // A repeated SyncGroup from the same member replaces the earlier one, which is told to retry.
+      group.completeSync(member, syncError(ErrorCode.REBALANCE_IN_PROGRESS));
+      member.awaitingSync = resolve;
+      this.#removePendingSyncMember(group, req.memberId);
+      if (group.isLeader(req.memberId)) this.#storeLeaderAssignment(group, req);
+    });
+  }
+
+  #storeLeaderAssignment(group: ClassicGroup, req: SyncGroupRequest): void {
+    const assignment = new Map<string, Uint8Array>();
+    for (const a of req.assignments)
+      if (group.hasMember(a.memberId)) assignment.set(a.memberId, a.assignment);
+    const generation = group.generationId;
+    let record: CoordinatorRecord;
+    try {
+      record = this.#groupMetadataRecord(group, assignment);
+    } catch (err) {
+      if (!(err instanceof GroupRecordTooLarge)) throw err;
+      this.#resetAndPropagateAssignmentWithError(group, ErrorCode.UNKNOWN_SERVER_ERROR);
+      this.#maybePrepareRebalanceOrCompleteJoin(group);
+      return;
+    }
+    this.#append(group.groupId, [record]).then(
+      () => {
+        if (!group.is(GroupState.CompletingRebalance) || group.generationId !== generation) return;
+        for (const m of group.members.values()) m.assignment = assignment.get(m.memberId) ?? emptyBytes;
+        this.#propagateAssignment(group, ErrorCode.NONE);
+        group.transitionTo(GroupState.Stable, this.#timer.now());
+      },
+      (err: unknown) => {
+        if (!group.is(GroupState.CompletingRebalance) || group.generationId !== generation) return;
+        this.#resetAndPropagateAssignmentWithError(group, appendErrorToResponseError(errorCodeOf(err)));
+        this.#maybePrepareRebalanceOrCompleteJoin(group);
+      },
+    );
+  }
+
+  // ---------------------------------------------------------------- Heartbeat, LeaveGroup
+
+  heartbeat(req: HeartbeatRequest): number {
+    const err = this.coordinatorError(req.groupId);
+    if (err !== ErrorCode.NONE) return err;
+    const group = this.#groups.get(req.groupId);
+    if (group === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    const invalid = group.validateMember(req.memberId, req.groupInstanceId);
+    if (invalid !== ErrorCode.NONE) return invalid;
+    if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    const member = group.member(req.memberId);
+    switch (group.state) {
+      case GroupState.Empty:
+        return ErrorCode.UNKNOWN_MEMBER_ID;
+      case GroupState.PreparingRebalance:
+        this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+        return ErrorCode.REBALANCE_IN_PROGRESS;
+      default:
+        this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+        return ErrorCode.NONE;
+    }
+  }
+
+  leaveGroup(
+    groupId: string,
+    members: { memberId: string; groupInstanceId: string | null }[],
+  ): LeaveGroupResult {
+    const err = this.coordinatorError(groupId);
+    if (err !== ErrorCode.NONE) return { errorCode: err, members: [] };
+    const group = this.#groups.get(groupId);
+    if (group === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, members: [] };
+    if (group.is(GroupState.Dead)) return { errorCode: ErrorCode.COORDINATOR_NOT_AVAILABLE, members: [] };
+    const responses: LeaveGroupResult['members'] = [];
+    let anyLeft = false;
+    for (const m of members) {
+      let errorCode: number = ErrorCode.NONE;
+      if (m.memberId === '') {
+        const staticId = m.groupInstanceId === null ? undefined : group.staticMembers.get(m.groupInstanceId);
+        if (staticId === undefined) errorCode = ErrorCode.UNKNOWN_MEMBER_ID;
+        else this.#removeCurrentMember(group, staticId);
+      } else if (group.pendingJoinMembers.has(m.memberId)) {
+        group.remove(m.memberId);
+        this.#timer.cancel(heartbeatKey(groupId, m.memberId));
+      } else {
+        errorCode = group.validateMember(m.memberId, m.groupInstanceId);
+        if (errorCode === ErrorCode.NONE) this.#removeCurrentMember(group, m.memberId);
+      }
+      if (errorCode === ErrorCode.NONE) anyLeft = true;
+      responses.push({ memberId: m.memberId, groupInstanceId: m.groupInstanceId, errorCode });
+    }
+    if (anyLeft) {
+      if (group.is(GroupState.Stable) || group.is(GroupState.CompletingRebalance))
+        this.#maybePrepareRebalanceOrCompleteJoin(group);
+      else if (group.is(GroupState.PreparingRebalance)) this.#maybeCompleteJoinPhase(group);
+    }
+    return { errorCode: ErrorCode.NONE, members: responses };
+  }
+
+  #removeCurrentMember(group: ClassicGroup, memberId: string): void {
+    const member = group.member(memberId);
+    this.#timer.cancel(heartbeatKey(group.groupId, memberId));
+    group.completeJoin(member, joinError('', ErrorCode.UNKNOWN_MEMBER_ID));
+    group.remove(memberId);
+  }
+
+  // ---------------------------------------------------------------- offsets
+
+  async commitOffsets(req: OffsetCommitRequest): Promise<TopicPartitionErrors[]> {
+    const all = (code: number): TopicPartitionErrors[] =>
+      req.topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitions.map((p) => ({ partitionIndex: p.partitionIndex, errorCode: code })),
+      }));
+    if (req.groupId === '') return all(ErrorCode.INVALID_GROUP_ID);
+    const err = this.coordinatorError(req.groupId);
+    if (err !== ErrorCode.NONE) return all(err);
+
+    let group = this.#groups.get(req.groupId);
+    if (group === undefined) {
+      if (req.generationId >= 0)
+        return all(req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
+      if (this.#groups.size >= this.config.groupsMax) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      group = new ClassicGroup(req.groupId, this.#timer.now());
+      this.#groups.set(req.groupId, group);
+    }
+    const invalid = this.#validateOffsetCommit(group, req);
+    if (invalid !== ErrorCode.NONE) return all(invalid);
+    if (
+      (group.is(GroupState.Stable) || group.is(GroupState.PreparingRebalance)) &&
+      group.hasMember(req.memberId)
+    ) {
+      const member = group.member(req.memberId);
+      this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+    }
+
+    const now = this.#timer.now();
+    const expireTimestamp = req.retentionTimeMs >= 0 ? now + req.retentionTimeMs : -1;
+    const records: CoordinatorRecord[] = [];
+    const accepted: { topic: string; partition: number; value: CommittedOffset }[] = [];
+    const result: TopicPartitionErrors[] = [];
+    let newPartitions = 0;
+    for (const t of req.topics) {
+      const partitions: PartitionError[] = [];
+      result.push({ name: t.name, partitions });
+      for (const p of t.partitions) {
+        const metadata = p.committedMetadata ?? '';
+        if (Buffer.byteLength(metadata) > this.config.offsetMetadataMaxBytes) {
+          partitions.push({
+            partitionIndex: p.partitionIndex,
+            errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE,
+          });
+          continue;
+        }
+        if (group.offset(t.name, p.partitionIndex) === undefined) newPartitions++;
+        if (group.numOffsets + newPartitions > this.config.offsetsPerGroupMax) {
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.UNKNOWN_SERVER_ERROR });
+          continue;
+        }
+        const value: CommittedOffset = {
+          offset: p.committedOffset,
+          leaderEpoch: p.committedLeaderEpoch,
+          metadata,
+          commitTimestamp: now,
+          expireTimestamp,
+        };
+        records.push({
+          key: encodeOffsetCommitKey({ group: req.groupId, topic: t.name, partition: p.partitionIndex }),
+          value: encodeOffsetCommitValue(value),
+        });
+        accepted.push({ topic: t.name, partition: p.partitionIndex, value });
+        partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE });
+      }
+    }
+    if (records.length === 0) return result;
+    try {
+      await this.#append(req.groupId, records);
+    } catch (e) {
+      const code = appendErrorToResponseError(errorCodeOf(e));
+      for (const t of result)
+        for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
+      return result;
+    }
+    const current = this.#groups.get(req.groupId);
+    if (current !== undefined) for (const a of accepted) current.putOffset(a.topic, a.partition, a.value);
+    return result;
+  }
+
+  #validateOffsetCommit(group: ClassicGroup, req: OffsetCommitRequest): number {
+    if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+    // generation -1 with no member: the admin client or a consumer without group management.
+    if (req.generationId < 0 && group.is(GroupState.Empty)) return ErrorCode.NONE;
+    if (req.generationId >= 0 || req.memberId !== '' || req.groupInstanceId !== null) {
+      const invalid = group.validateMember(req.memberId, req.groupInstanceId);
+      if (invalid !== ErrorCode.NONE) return invalid;
+      if (req.generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+    } else if (!group.is(GroupState.Empty)) {
+      return ErrorCode.UNKNOWN_MEMBER_ID;
+    }
+    if (group.is(GroupState.CompletingRebalance)) return ErrorCode.REBALANCE_IN_PROGRESS;
+    return ErrorCode.NONE;
+  }
+
+  /** topics null = every committed offset of the group. */
+  fetchOffsets(
+    groupId: string,
+    topics: { name: string; partitionIndexes: number[] }[] | null,
+  ): OffsetFetchResult {
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
+    const err = this.coordinatorError(groupId);
+    if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
+    const group = this.#groups.get(groupId);
+    if (group?.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    const fetched = (partitionIndex: number, o: CommittedOffset | undefined): FetchedOffset =>
+      o === undefined
+        ? {
+            partitionIndex,
+            committedOffset: -1,
+            committedLeaderEpoch: -1,
+            metadata: '',
+            errorCode: ErrorCode.NONE,
+          }
+        : {
+            partitionIndex,
+            committedOffset: o.offset,
+            committedLeaderEpoch: o.leaderEpoch,
+            metadata: o.metadata,
+            errorCode: ErrorCode.NONE,
+          };
+    if (topics === null) {
+      const out: OffsetFetchResult['topics'] = [];
+      if (group !== undefined) {
+        for (const [name, byPartition] of group.offsets) {
+          out.push({ name, partitions: [...byPartition].map(([p, o]) => fetched(p, o)) });
+        }
+      }
+      return { errorCode: ErrorCode.NONE, topics: out };
+    }
+    return {
+      errorCode: ErrorCode.NONE,
+      topics: topics.map((t) => ({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => fetched(p, group?.offset(t.name, p))),
+      })),
+    };
+  }
+
+  async deleteOffsets(
+    groupId: string,
+    topics: { name: string; partitionIndexes: number[] }[],
+  ): Promise<{ errorCode: number; topics: TopicPartitionErrors[] }> {
+    if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
+    const err = this.coordinatorError(groupId);
+    if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
+    const group = this.#groups.get(groupId);
+    if (group === undefined || group.is(GroupState.Dead))
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    if (!group.is(GroupState.Empty) && group.protocolType !== 'consumer')
+      return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    const records: CoordinatorRecord[] = [];
+    const tombstoned: { topic: string; partition: number }[] = [];
+    const out: TopicPartitionErrors[] = [];
+    for (const t of topics) {
+      const subscribed = group.isSubscribedToTopic(t.name);
+      out.push({
+        name: t.name,
+        partitions: t.partitionIndexes.map((p) => {
+          if (subscribed) return { partitionIndex: p, errorCode: ErrorCode.GROUP_SUBSCRIBED_TO_TOPIC };
+          if (group.offset(t.name, p) !== undefined) {
+            records.push({
+              key: encodeOffsetCommitKey({ group: groupId, topic: t.name, partition: p }),
+              value: null,
+            });
+            tombstoned.push({ topic: t.name, partition: p });
+          }
+          return { partitionIndex: p, errorCode: ErrorCode.NONE };
+        }),
+      });
+    }
+    if (records.length > 0) {
+      try {
+        await this.#append(groupId, records);
+      } catch (e) {
+        return { errorCode: appendErrorToResponseError(errorCodeOf(e)), topics: [] };
+      }
+      for (const d of tombstoned) group.deleteOffset(d.topic, d.partition);
+    }
+    return { errorCode: ErrorCode.NONE, topics: out };
+  }
+
+  // ---------------------------------------------------------------- admin
+
+  /** statesFilter/typesFilter: empty = all; states compare case-insensitively, as Kafka does. */
+  listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): ListedGroup[] {
+    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const types = new Set(typesFilter.map((s) => s.toLowerCase()));
+    const out: ListedGroup[] = [];
+    for (const group of this.#groups.values()) {
+      if (this.#partitions.get(this.partitionFor(group.groupId)) !== 'active') continue;
+      if (group.is(GroupState.Dead)) continue;
+      if (states.size > 0 && !states.has(group.state.toLowerCase())) continue;
+      if (types.size > 0 && !types.has('classic')) continue;
+      out.push({
+        groupId: group.groupId,
+        protocolType: group.protocolType ?? '',
+        groupState: group.state,
+        groupType: 'classic',
+      });
+    }
+    return out;
+  }
+
+  /** Whether any partition is still loading: ListGroups answers COORDINATOR_LOAD_IN_PROGRESS then. */
+  isLoading(): boolean {
+    for (const s of this.#partitions.values()) if (s === 'loading') return true;
+    return false;
+  }
+
+  describeGroup(groupId: string): DescribedGroup {
+    const described: DescribedGroup = {
+      errorCode: ErrorCode.NONE,
+      groupId,
+      groupState: GroupState.Dead,
+      protocolType: '',
+      protocolData: '',
+      members: [],
+    };
+    const err = this.coordinatorError(groupId);
+    if (err !== ErrorCode.NONE) return { ...described, errorCode: err, groupState: '' };
+    const group = this.#groups.get(groupId);
+    if (group === undefined) return described;
+    const stable = group.is(GroupState.Stable);
+    described.groupState = group.state;
+    described.protocolType = group.protocolType ?? '';
+    described.protocolData = stable ? (group.protocolName ?? '') : '';
+    for (const m of group.members.values()) {
+      described.members.push({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        memberMetadata: stable ? m.metadataFor(group.protocolName) : emptyBytes,
+        memberAssignment: stable ? m.assignment : emptyBytes,
+      });
+    }
+    return described;
+  }
+
+  async deleteGroup(groupId: string): Promise<number> {
+    if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
+    const err = this.coordinatorError(groupId);
+    if (err !== ErrorCode.NONE) return err;
+    const group = this.#groups.get(groupId);
+    if (group === undefined || group.is(GroupState.Dead)) return ErrorCode.GROUP_ID_NOT_FOUND;
+    if (!group.is(GroupState.Empty)) return ErrorCode.NON_EMPTY_GROUP;
+    const records: CoordinatorRecord[] = [];
+    for (const [topic, byPartition] of group.offsets) {
+      for (const partition of byPartition.keys()) {
+        records.push({ key: encodeOffsetCommitKey({ group: groupId, topic, partition }), value: null });
+      }
+    }
+    records.push({ key: encodeGroupMetadataKey(groupId), value: null });
+    try {
+      await this.#append(groupId, records);
+    } catch (e) {
+      return appendErrorToResponseError(errorCodeOf(e));
+    }
+    const current = this.#groups.get(groupId);
+    if (current === group && group.is(GroupState.Empty)) {
+      group.transitionTo(GroupState.Dead, this.#timer.now());
+      this.#unloadGroup(group);
+    }
+    return ErrorCode.NONE;
+  }
+
+  /** A read-only view for tests and the admin surface. */
+  group(groupId: string): ClassicGroup | undefined {
+    return this.#groups.get(groupId);
+  }
+
+  get groupCount(): number {
+    return this.#groups.size;
+  }
+
+  // ---------------------------------------------------------------- retention
+
+  /**
+   * Expires offsets past offsets.retention.minutes (Kafka 4.0's rule: in an empty group, counted
+   * from when it became empty; in a group without protocol, from each commit) and drops empty
+   * groups left with no offsets. Writes tombstones so the expiry survives a restart.
+   */
+  async expireOffsets(): Promise<number> {
+    const now = this.#timer.now();
+    const retention = this.config.offsetsRetentionMs;
+    let expired = 0;
+    for (const group of [...this.#groups.values()]) {
+      if (this.coordinatorError(group.groupId) !== ErrorCode.NONE) continue;
+      if (!group.is(GroupState.Empty)) continue;
+      const records: CoordinatorRecord[] = [];
+      const gone: { topic: string; partition: number }[] = [];
+      for (const [topic, byPartition] of group.offsets) {
+        for (const [partition, o] of byPartition) {
+          const base =
+            group.protocolType === null
+              ? o.commitTimestamp
+              : Math.max(group.stateTimestamp, o.commitTimestamp);
+          const deadline = o.expireTimestamp >= 0 ? o.expireTimestamp : base + retention;
+          if (now < deadline) continue;
+          records.push({
+            key: encodeOffsetCommitKey({ group: group.groupId, topic, partition }),
+            value: null,
+          });
+          gone.push({ topic, partition });
+        }
+      }
+      const dropGroup = group.numOffsets === gone.length && group.pendingJoinMembers.size === 0;
+      if (dropGroup) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
+      if (records.length === 0) continue;
+      try {
+        await this.#append(group.groupId, records);
+      } catch (err) {
+        this.#logger?.warn({ group: group.groupId, err: String(err) }, 'offset expiration failed');
+        continue;
+      }
+      for (const g of gone) group.deleteOffset(g.topic, g.partition);
+      expired += gone.length;
+      if (
+        dropGroup &&
+        group.is(GroupState.Empty) &&
+        group.numOffsets === 0 &&
+        this.#groups.get(group.groupId) === group
+      ) {
+        group.transitionTo(GroupState.Dead, now);
+        this.#unloadGroup(group);
+      }
+    }
+    return expired;
+  }
+
+  // ---------------------------------------------------------------- records
+
+  #groupMetadataRecord(group: ClassicGroup, assignment?: ReadonlyMap<string, Uint8Array>): CoordinatorRecord {
+    const value: GroupMetadataValue = {
+      protocolType: group.protocolType ?? '',
+      generation: group.generationId,
+      protocol: group.protocolName,
+      leader: group.leaderId,
+      currentStateTimestamp: group.stateTimestamp,
+      members: [...group.members.values()].map((m) => ({
+        memberId: m.memberId,
+        groupInstanceId: m.groupInstanceId,
+        clientId: m.clientId,
+        clientHost: m.clientHost,
+        rebalanceTimeout: m.rebalanceTimeoutMs,
+        sessionTimeout: m.sessionTimeoutMs,
+        subscription: m.metadataFor(group.protocolName),
+        assignment: assignment === undefined ? m.assignment : (assignment.get(m.memberId) ?? emptyBytes),
+      })),
+    };
+    const bytes = encodeGroupMetadataValue(value);
+    if (bytes.length > this.config.messageMaxBytes)
+      throw new GroupRecordTooLarge(group.groupId, bytes.length);
+    return { key: encodeGroupMetadataKey(group.groupId), value: bytes };
+  }
+
+  #append(groupId: string, records: CoordinatorRecord[]): Promise<void> {
+    return this.#log.append(this.partitionFor(groupId), records);
+  }
+}
+
+class GroupRecordTooLarge extends Error {
+  override name = 'GroupRecordTooLarge';
+  readonly code = 10; // MESSAGE_TOO_LARGE
+  constructor(groupId: string, size: number) {
+    super(`group metadata of ${groupId} is ${size} bytes`);
+  }
+}
+
+function heartbeatKey(groupId: string, memberId: string): string {
+  return `hb\u0000${groupId}\u0000${memberId}`;
+}
+
+function joinKey(groupId: string): string {
+  return `join\u0000${groupId}`;
+}
+
+function syncKey(groupId: string): string {
+  return `sync\u0000${groupId}`;
+}
