@@ -196,16 +196,18 @@ export class Reader {
     let p = this.pos;
     let value = 0;
     let mul = 1;
-    for (let i = 0; ; i++) {
+    for (let i = 0; i < 7; i++) {
       if (p >= end) throw new DecodeError('truncated varlong', field);
       const b = buf[p++]!;
-      if (i === 9 && b > 0x01) throw new DecodeError('varlong longer than 10 bytes', field);
       value += (b & 0x7f) * mul;
-      if (b < 0x80) break;
+      if (b < 0x80) {
+        this.pos = p;
+        return value % 2 === 1 ? -(value + 1) / 2 : value / 2;
+      }
       mul *= 128;
     }
-    this.pos = p;
-    return value % 2 === 1 ? -(value + 1) / 2 : value / 2;
+    // More than 49 bits: take the exact path and round once.
+    return Number(this.varlongBig(field));
   }
 
   /** Zigzag-encoded signed 64-bit varint, exact. */

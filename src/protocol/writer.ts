@@ -188,6 +188,10 @@ export class Writer {
   /** Zigzag varlong from a number (exact within ±2^53). */
   varlong(v: number): void {
     if (!Number.isSafeInteger(v)) throw new EncodeError(`varlong value ${v} is not a safe integer`);
+    if (v >= 2 ** 51 || v <= -(2 ** 51)) {
+      this.varlongBig(BigInt(v));
+      return;
+    }
     let z = v >= 0 ? v * 2 : -v * 2 - 1;
     this.ensure(10);
     const buf = this.buf;
