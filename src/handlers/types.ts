@@ -1,5 +1,6 @@
 import type { Logger } from '../core/log.js';
 import type { BrokerConfig } from '../cluster/config.js';
+import type { Controller } from '../cluster/controller.js';
 import type { MetadataStore } from '../cluster/metadata-store.js';
 import type { ReplicaManager } from '../replica/replica-manager.js';
 
@@ -61,6 +62,8 @@ export interface BrokerServices {
   readonly config: BrokerConfig;
   readonly metadata: MetadataStore;
   readonly replicas: ReplicaManager;
+  /** Topic creation, deletion, partition growth and topic configs (the single node is its own controller). */
+  readonly controller: Controller;
   readonly logger: Logger;
   /** The broker's own advertised endpoint(s), for Metadata/FindCoordinator/DescribeCluster. */
   readonly advertisedListeners: readonly AdvertisedListener[];

@@ -16,6 +16,7 @@ interface Waiter {
 export class FetchPurgatory {
   readonly #byKey = new Map<string, Set<Waiter>>();
   #count = 0;
+  #closed = false;
   readonly #max: number;
 
   constructor(max = FETCH_PURGATORY_MAX) {
@@ -31,7 +32,7 @@ export class FetchPurgatory {
    * purgatory is full (the caller answers with what it has).
    */
   park(keys: readonly string[], waitMs: number): Promise<boolean> | false {
-    if (this.#count >= this.#max || waitMs <= 0) return false;
+    if (this.#closed || this.#count >= this.#max || waitMs <= 0) return false;
     return new Promise<boolean>((resolve) => {
       const waiter: Waiter = {
         keys,
@@ -77,7 +78,12 @@ export class FetchPurgatory {
     for (const w of [...set]) w.resolve();
   }
 
-  /** Wakes everything (shutdown). */
+  /** Wakes everything and parks nothing more (shutdown). */
+  close(): void {
+    this.#closed = true;
+    this.wakeAll();
+  }
+
   wakeAll(): void {
     for (const set of [...this.#byKey.values()]) for (const w of [...set]) w.resolve();
   }

@@ -1,11 +1,14 @@
 import type { Logger } from '../core/log.js';
 import type { TopicMetadata } from '../cluster/metadata-store.js';
 import { FetchPurgatory } from './fetch-purgatory.js';
+import { FetchSessionCache } from './fetch-session.js';
 import type { PartitionLog } from './partition-log.js';
 import { Partition } from './partition.js';
 
 /** Opens (creating when absent) the log of one partition with the topic's configs. */
 export type LogOpener = (topic: TopicMetadata, partition: number) => Promise<PartitionLog>;
+/** Applies a topic's changed configs to one of its open logs. */
+export type LogReconfigurer = (topic: TopicMetadata, log: PartitionLog) => void;
 
 export function partitionKey(topic: string, partition: number): string {
   return `${topic}-${partition}`;
@@ -18,13 +21,24 @@ export function partitionKey(topic: string, partition: number): string {
 export class ReplicaManager {
   readonly nodeId: number;
   readonly purgatory = new FetchPurgatory();
+  /** max.incremental.fetch.session.cache.slots sessions at most. */
+  readonly fetchSessions: FetchSessionCache;
   readonly #partitions = new Map<string, Partition>();
   readonly #openLog: LogOpener;
+  readonly #reconfigure: LogReconfigurer;
   readonly #log: Logger;
 
-  constructor(nodeId: number, openLog: LogOpener, log: Logger) {
+  constructor(
+    nodeId: number,
+    openLog: LogOpener,
+    reconfigure: LogReconfigurer,
+    log: Logger,
+    fetchSessionSlots = 1000,
+  ) {
     this.nodeId = nodeId;
+    this.fetchSessions = new FetchSessionCache(fetchSessionSlots);
     this.#openLog = openLog;
+    this.#reconfigure = reconfigure;
     this.#log = log;
   }
 
@@ -46,6 +60,13 @@ export class ReplicaManager {
       const partition = new Partition(topic.name, p.partition, topic.topicId, p.leaderEpoch, log);
       partition.onHighWatermark = (part) => this.purgatory.wake(partitionKey(part.topic, part.partition));
       this.#partitions.set(key, partition);
+    }
+  }
+
+  reconfigureTopic(topic: TopicMetadata): void {
+    for (const p of topic.partitions) {
+      const partition = this.#partitions.get(partitionKey(topic.name, p.partition));
+      if (partition) this.#reconfigure(topic, partition.log);
     }
   }
 

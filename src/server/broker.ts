@@ -1,0 +1,162 @@
+import { mkdirSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { BrokerConfig, ConfigError } from '../cluster/config.js';
+import { Controller } from '../cluster/controller.js';
+import { LocalMetadataStore } from '../cluster/local-metadata-store.js';
+import type { Logger } from '../core/log.js';
+import { createHandlers } from '../handlers/index.js';
+import type { AdvertisedListener, BrokerServices } from '../handlers/types.js';
+import { openStorageLog, reconfigureStorageLog } from '../replica/storage-log.js';
+import { ReplicaManager } from '../replica/replica-manager.js';
+import { LogManager } from '../storage/log-manager.js';
+import { logConfigFor } from '../cluster/topic-config.js';
+import { createDispatcher } from './dispatcher.js';
+import { Listener } from './listener.js';
+
+/** Requests read from one connection and not yet answered, before reading stops. */
+export const CONNECTION_IN_FLIGHT_MAX = 64;
+/** Unsent response bytes on one connection before reading from it stops. */
+export const CONNECTION_WRITE_BUFFER_MAX = 16 * 1024 * 1024;
+
+export interface ListenerSpec {
+  readonly name: string;
+  readonly host: string;
+  readonly port: number;
+}
+
+/** Parses Kafka's `listeners` syntax: NAME://host:port[,NAME://host:port]. */
+export function parseListeners(value: readonly string[]): ListenerSpec[] {
+  return value.map((entry) => {
+    const m = /^([A-Za-z0-9_]+):\/\/(\[[^\]]*\]|[^:]*):(\d+)$/.exec(entry);
+    if (!m) throw new ConfigError(`listener '${entry}' is not NAME://host:port`);
+    const port = Number(m[3]);
+    if (port > 65535) throw new ConfigError(`listener '${entry}' has port out of range`);
+    return { name: m[1]!, host: m[2]!.replace(/^\[|\]$/g, ''), port };
+  });
+}
+
+/**
+ * A single-node broker: metadata store, replicas, controller and the listeners serving the
+ * Kafka protocol. start() opens everything; stop() is the graceful path (stop accepting,
+ * answer what was read, flush, close the logs).
+ */
+export class Broker {
+  readonly config: BrokerConfig;
+  readonly log: Logger;
+  #listeners: Listener[] = [];
+  #store: LocalMetadataStore | null = null;
+  #replicas: ReplicaManager | null = null;
+  #logs: LogManager | null = null;
+  #services: BrokerServices | null = null;
+  #stopping: Promise<void> | null = null;
+
+  constructor(config: BrokerConfig, log: Logger) {
+    this.config = config;
+    this.log = log;
+  }
+
+  get services(): BrokerServices {
+    if (!this.#services) throw new Error('broker not started');
+    return this.#services;
+  }
+
+  /** The bound port of each listener, in `listeners` order. */
+  get ports(): number[] {
+    return this.#listeners.map((l) => l.port);
+  }
+
+  async start(): Promise<void> {
+    const config = this.config;
+    const dataDir = config.logDirs()[0]!;
+    mkdirSync(dataDir, { recursive: true });
+    const store = await LocalMetadataStore.open(dataDir);
+    this.#store = store;
+    for (const [k, v] of Object.entries(store.brokerConfigs())) config.setDynamic(k, v);
+    const nodeId = config.nodeId();
+    const logs = new LogManager({
+      dir: dataDir,
+      nodeId,
+      clusterId: store.clusterId,
+      configFor: (topic) => logConfigFor(store.topic(topic)?.configs ?? {}, config),
+      logger: this.log,
+    } as ConstructorParameters<typeof LogManager>[0]);
+    this.#logs = logs;
+    await (logs as unknown as { open(): Promise<void> }).open();
+    const replicas = new ReplicaManager(
+      nodeId,
+      (topic, partition) => openStorageLog(logs, topic, partition, config),
+      (topic, log) => reconfigureStorageLog(log, topic, config),
+      this.log,
+    );
+    this.#replicas = replicas;
+    const listenerSpecs = parseListeners(config.list('listeners'));
+    const advertised: AdvertisedListener[] = [];
+    const services: BrokerServices = {
+      config,
+      metadata: store,
+      replicas,
+      logger: this.log,
+      advertisedListeners: advertised,
+      controller: new Controller(store, config, replicas, this.log),
+    };
+    this.#services = services;
+    await services.controller.startup();
+    const handlers = createHandlers();
+    const dispatch = createDispatcher(new Map(handlers.map((h) => [h.apiKey, h])), services, this.log);
+    const bounds = {
+      requestMaxBytes: config.int('socket.request.max.bytes'),
+      inFlightMax: CONNECTION_IN_FLIGHT_MAX,
+      idleMs: config.int('connections.max.idle.ms'),
+      writeBufferMax: CONNECTION_WRITE_BUFFER_MAX,
+    };
+    const maxConnections = config.int('max.connections');
+    for (const spec of listenerSpecs) {
+      const listener = new Listener({ ...spec, maxConnections, bounds }, dispatch, this.log);
+      await listener.listen();
+      this.#listeners.push(listener);
+    }
+    advertised.push(...this.#advertise(listenerSpecs));
+  }
+
+  /** advertised.listeners, defaulting to `listeners` with the bound ports (port 0 picks one). */
+  #advertise(specs: ListenerSpec[]): AdvertisedListener[] {
+    const configured = this.config.list('advertised.listeners');
+    const source = configured.length > 0 ? parseListeners(configured) : specs;
+    return source.map((s) => {
+      const bound = this.#listeners.find((l) => l.name === s.name);
+      const port = s.port === 0 && bound ? bound.port : s.port;
+      const host = s.host === '' || s.host === '0.0.0.0' || s.host === '::' ? hostname() : s.host;
+      return { name: s.name, host, port, securityProtocol: s.name };
+    });
+  }
+
+  onFirstConnection(cb: () => void): void {
+    const first = this.#listeners[0];
+    if (first) first.onFirstConnection = cb;
+  }
+
+  /** Graceful stop: no new connections, in-flight requests answered, logs flushed and closed. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    const closed = Promise.all(this.#listeners.map((l) => l.stopAccepting()));
+    // Parked fetches answer now with what they have, so draining does not wait max_wait_ms.
+    this.#replicas?.purgatory.close();
+    await Promise.all(this.#listeners.map((l) => l.drainConnections()));
+    for (const l of this.#listeners) l.closeConnections();
+    if (this.#services?.groups?.close) await this.#services.groups.close();
+    if (this.#replicas) {
+      await this.#replicas.flushAll();
+      await this.#replicas.closeAll();
+    }
+    if (this.#logs) await (this.#logs as unknown as { close(): Promise<void> }).close();
+    if (this.#store) await this.#store.close();
+    for (const l of this.#listeners) l.destroyConnections();
+    await closed;
+  }
+}
+
+export { BrokerConfig };

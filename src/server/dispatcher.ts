@@ -1,0 +1,104 @@
+import type { Logger } from '../core/log.js';
+import { ErrorCode, errorCodeOf, KafkaError } from '../errors.js';
+import { DecodeError } from '../protocol/errors.js';
+import { type ApiDescriptor, apiByKey } from '../protocol/generated/apis.js';
+import { decodeRequestHeader } from '../protocol/generated/request-header.js';
+import { Reader } from '../protocol/reader.js';
+import { Writer } from '../protocol/writer.js';
+import { type ApiHandler, type BrokerServices, NO_RESPONSE, type RequestContext } from '../handlers/types.js';
+import { API_VERSIONS_KEY, apiVersionsErrorBody } from '../handlers/api-versions.js';
+import { CloseConnection, type Connection, type FrameDispatcher } from './connection.js';
+
+/** Bytes every request header starts with: apiKey int16, apiVersion int16, correlationId int32. */
+const HEADER_FIXED_BYTES = 8;
+
+/**
+ * Turns a request frame into response chunks: header → handler lookup → version check →
+ * body decode → handler → response header + body encode. What Kafka 4.0 does for requests it
+ * cannot serve is kept: an unknown api key or an unsupported version closes the connection
+ * (Kafka's InvalidRequestException path in SocketServer), except ApiVersions, which answers
+ * UNSUPPORTED_VERSION in a v0 response carrying its own supported range.
+ */
+export function createDispatcher(
+  handlers: ReadonlyMap<number, ApiHandler>,
+  services: BrokerServices,
+  log: Logger,
+  codecs: (apiKey: number) => ApiDescriptor | undefined = apiByKey,
+): FrameDispatcher {
+  return (frame: Buffer, conn: Connection) => {
+    if (frame.length < HEADER_FIXED_BYTES) {
+      throw new CloseConnection(`request of ${frame.length} bytes is shorter than a request header`);
+    }
+    const apiKey = frame.readInt16BE(0);
+    const apiVersion = frame.readInt16BE(2);
+    const correlationId = frame.readInt32BE(4);
+    const handler = handlers.get(apiKey);
+    const codec = handler ? codecs(apiKey) : undefined;
+    if (!handler || !codec) throw new CloseConnection(`unknown api key ${apiKey} (version ${apiVersion})`);
+    if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
+      if (apiKey === API_VERSIONS_KEY) {
+        // Kafka answers with a v0 body and a v0 header, whatever version was asked for.
+        const w = new Writer(64);
+        w.int32(correlationId);
+        codec.encodeResponse(w, apiVersionsErrorBody(handler), 0);
+        return w.finish();
+      }
+      throw new CloseConnection(
+        `api key ${apiKey} (${handler.name}) version ${apiVersion} is not in ${handler.minVersion}-${handler.maxVersion}`,
+      );
+    }
+    const headerVersion = codec.requestHeaderVersions[apiVersion]!;
+    const responseHeaderVersion = codec.responseHeaderVersions[apiVersion]!;
+    const reader = new Reader(frame);
+    let body: unknown;
+    let clientId: string | null;
+    try {
+      clientId = decodeRequestHeader(reader, headerVersion).clientId;
+      body = codec.decodeRequest(reader, apiVersion);
+    } catch (err) {
+      if (err instanceof DecodeError || err instanceof RangeError) {
+        throw new CloseConnection(`cannot parse ${handler.name} v${apiVersion} request: ${err.message}`);
+      }
+      throw err;
+    }
+    const ctx: RequestContext = {
+      apiKey,
+      apiVersion,
+      correlationId,
+      clientId,
+      connectionId: conn.id,
+      clientAddress: conn.remote,
+      listenerName: conn.listenerName,
+      services,
+    };
+    const encode = (result: unknown): Buffer[] | null => {
+      if (result === NO_RESPONSE) return null;
+      const w = new Writer();
+      w.int32(correlationId);
+      // Header v1 adds tagged fields (none); ApiVersions always answers with v0 (the table knows).
+      if (responseHeaderVersion >= 1) w.uvarint(0);
+      codec.encodeResponse(w, result, apiVersion);
+      return w.finish();
+    };
+    const onError = (err: unknown): Buffer[] | null => {
+      if (handler.errorResponse) {
+        const code = errorCodeOf(err);
+        if (!(err instanceof KafkaError)) {
+          log.error({ err, api: handler.name, version: apiVersion, connection: conn.id }, 'request failed');
+        }
+        return encode(
+          handler.errorResponse(body, code === ErrorCode.NONE ? ErrorCode.UNKNOWN_SERVER_ERROR : code, ctx),
+        );
+      }
+      throw err;
+    };
+    let result: unknown;
+    try {
+      result = handler.handle(body, ctx);
+    } catch (err) {
+      return onError(err);
+    }
+    if (result instanceof Promise) return result.then(encode, onError);
+    return encode(result);
+  };
+}
