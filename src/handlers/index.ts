@@ -2,6 +2,7 @@ import { apiVersionsHandler } from './api-versions.js';
 import { createTopicsHandler } from './create-topics.js';
 import { deleteTopicsHandler } from './delete-topics.js';
 import { fetchHandler } from './fetch.js';
+import { groupHandlers } from './group-handlers.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
 import { produceHandler } from './produce.js';
@@ -19,6 +20,7 @@ export function createHandlers(extra: readonly ApiHandler[] = []): ApiHandler[] 
     metadataHandler,
     createTopicsHandler,
     deleteTopicsHandler,
+    ...groupHandlers,
     ...extra,
   ];
   list.push(apiVersionsHandler(() => list));

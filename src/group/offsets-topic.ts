@@ -1,0 +1,149 @@
+import { ErrorCode, KafkaError } from '../errors.js';
+import type { BrokerServices, GroupServices } from '../handlers/types.js';
+import { batchSize, lastOffset } from '../protocol/records/batch.js';
+import { buildBatch, recordsOf } from './batch-codec.js';
+import type { GroupCoordinatorConfig } from './config.js';
+import { GroupCoordinator, type OffsetsLog } from './coordinator.js';
+import type { CoordinatorRecord } from './records.js';
+import { SystemTimer } from './timer.js';
+
+export const OFFSETS_TOPIC = '__consumer_offsets';
+
+/** Bytes read per step while replaying a partition at load. */
+const loadReadBytes = 4 * 1024 * 1024;
+
+/** `__consumer_offsets` as the replica layer holds it: appends go through the partition leader. */
+class ReplicaOffsetsLog implements OffsetsLog {
+  readonly #services: BrokerServices;
+  constructor(services: BrokerServices) {
+    this.#services = services;
+  }
+
+  async append(partition: number, records: CoordinatorRecord[]): Promise<void> {
+    const p = this.#services.replicas.partition(OFFSETS_TOPIC, partition);
+    if (p === undefined)
+      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${OFFSETS_TOPIC}-${partition} is not here`);
+    await p.appendAsLeader(buildBatch(records, Date.now()), null);
+  }
+}
+
+function coordinatorConfig(services: BrokerServices): Partial<GroupCoordinatorConfig> {
+  const c = services.config;
+  const num = (name: string, fallback: number): number => c.intOrNull(name) ?? fallback;
+  return {
+    groupMinSessionTimeoutMs: num('group.min.session.timeout.ms', 6000),
+    groupMaxSessionTimeoutMs: num('group.max.session.timeout.ms', 1_800_000),
+    groupInitialRebalanceDelayMs: num('group.initial.rebalance.delay.ms', 3000),
+    groupMaxSize: num('group.max.size', 2_147_483_647),
+    offsetsTopicNumPartitions: num('offsets.topic.num.partitions', 50),
+    offsetsRetentionMs: num('offsets.retention.minutes', 10080) * 60_000,
+    offsetsRetentionCheckIntervalMs: num('offsets.retention.check.interval.ms', 600_000),
+    offsetMetadataMaxBytes: num('offset.metadata.max.bytes', 4096),
+    messageMaxBytes: num('message.max.bytes', 1_048_588),
+  };
+}
+
+/**
+ * The group coordinator as the broker runs it: created on the first group request (as Kafka
+ * creates `__consumer_offsets` on the first FindCoordinator), then loads every partition of the
+ * topic; until a partition is replayed its groups answer COORDINATOR_LOAD_IN_PROGRESS.
+ */
+export class GroupRuntime implements GroupServices {
+  readonly coordinator: GroupCoordinator;
+  readonly #services: BrokerServices;
+  readonly #expiry: NodeJS.Timeout;
+  readonly loaded: Promise<void>;
+  /** Resolves once `__consumer_offsets` exists (FindCoordinator waits for it). */
+  readonly topicReady: Promise<void>;
+
+  constructor(services: BrokerServices) {
+    this.#services = services;
+    this.coordinator = new GroupCoordinator({
+      log: new ReplicaOffsetsLog(services),
+      timer: new SystemTimer(),
+      config: coordinatorConfig(services),
+      logger: services.logger,
+    });
+    const n = this.coordinator.config.offsetsTopicNumPartitions;
+    this.coordinator.beginLoading(Array.from({ length: n }, (_, i) => i));
+    this.topicReady = this.#ensureTopic(n).catch((err: unknown) => {
+      services.logger.error({ err: String(err) }, 'creating __consumer_offsets failed');
+    });
+    this.loaded = this.#load().catch((err: unknown) => {
+      services.logger.error({ err: String(err) }, 'loading __consumer_offsets failed');
+    });
+    this.#expiry = setInterval(() => {
+      this.coordinator.expireOffsets().catch((err: unknown) => {
+        services.logger.warn({ err: String(err) }, 'offset expiration failed');
+      });
+    }, this.coordinator.config.offsetsRetentionCheckIntervalMs);
+    this.#expiry.unref();
+  }
+
+  async #load(): Promise<void> {
+    const n = this.coordinator.config.offsetsTopicNumPartitions;
+    await this.topicReady;
+    for (let p = 0; p < n; p++) this.coordinator.loadPartition(p, await this.#readPartition(p));
+  }
+
+  async #ensureTopic(partitions: number): Promise<void> {
+    const { metadata, controller } = this.#services;
+    if (metadata.topic(OFFSETS_TOPIC) !== undefined) return;
+    try {
+      await controller.createTopic(
+        {
+          name: OFFSETS_TOPIC,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          assignments: [],
+          configs: {
+            'cleanup.policy': 'compact',
+            'compression.type': 'producer',
+            'segment.bytes': '104857600',
+          },
+        },
+        false,
+      );
+    } catch (err) {
+      if (!(err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw err;
+    }
+  }
+
+  async #readPartition(partition: number): Promise<CoordinatorRecord[]> {
+    const p = this.#services.replicas.partition(OFFSETS_TOPIC, partition);
+    if (p === undefined) return [];
+    const records: CoordinatorRecord[] = [];
+    let offset = p.logStartOffset;
+    while (offset < p.highWatermark) {
+      const read = await p.read(offset, loadReadBytes, 0, true);
+      if (read.records.length === 0) break;
+      const chunk = Buffer.concat(read.records);
+      let next = offset;
+      let pos = 0;
+      while (pos + 12 <= chunk.length) {
+        const size = batchSize(chunk, pos);
+        if (pos + size > chunk.length) break;
+        next = lastOffset(chunk, pos) + 1;
+        pos += size;
+      }
+      for (const r of recordsOf(chunk.subarray(0, pos))) records.push(r);
+      if (next <= offset) break;
+      offset = next;
+    }
+    return records;
+  }
+
+  close(): void {
+    clearInterval(this.#expiry);
+    this.coordinator.close();
+  }
+}
+
+/** The broker's group coordinator, created on first use. */
+export function groupRuntime(services: BrokerServices): GroupRuntime {
+  const existing = services.groups;
+  if (existing instanceof GroupRuntime) return existing;
+  const runtime = new GroupRuntime(services);
+  services.groups = runtime;
+  return runtime;
+}
