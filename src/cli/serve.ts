@@ -1,23 +1,26 @@
-import { mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { BrokerConfig, ConfigError } from '../cluster/config.js';
 import { createLogger } from '../core/log.js';
+import { Broker } from '../server/broker.js';
 
-const USAGE = `Usage: gregor serve [--port P] [--data-dir DIR] [--host H]
+const USAGE = `Usage: gregor serve [--port P] [--host H] [--data-dir DIR] [--override key=value]...
 
 Runs a single-node broker in the foreground. Logs go to stderr; SIGTERM or SIGINT stops it.
 
-  --port P        port to listen on (default 9092)
-  --host H        address to listen on (default 127.0.0.1)
-  --data-dir DIR  where the logs live (Kafka's log.dirs; default /tmp/gregor-logs)`;
+  --port P              port to listen on (default 9092; 0 picks a free port)
+  --host H              address to listen on (default 127.0.0.1)
+  --data-dir DIR        where the logs live (Kafka's log.dirs; default /tmp/gregor-logs)
+  --override key=value  any broker config by its Kafka name (repeatable), e.g.
+                        --override num.partitions=3 --override auto.create.topics.enable=false`;
 
 export interface ServeOptions {
   port: number;
   host: string;
   dataDir: string;
+  overrides: Record<string, string>;
 }
 
 export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
-  const opts: ServeOptions = { port: 9092, host: '127.0.0.1', dataDir: '/tmp/gregor-logs' };
+  const opts: ServeOptions = { port: 9092, host: '127.0.0.1', dataDir: '/tmp/gregor-logs', overrides: {} };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const value = (): string => {
@@ -34,7 +37,12 @@ export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
       opts.port = port;
     } else if (arg === '--host') opts.host = value();
     else if (arg === '--data-dir') opts.dataDir = value();
-    else throw new UsageError(`unknown option '${arg}'`);
+    else if (arg === '--override') {
+      const v = value();
+      const eq = v.indexOf('=');
+      if (eq <= 0) throw new UsageError(`--override needs key=value, got '${v}'`);
+      opts.overrides[v.slice(0, eq)] = v.slice(eq + 1);
+    } else throw new UsageError(`unknown option '${arg}'`);
   }
   return opts;
 }
@@ -43,36 +51,65 @@ export class UsageError extends Error {
   override name = 'UsageError';
 }
 
+/** The broker config `serve` runs with: the flags, then the overrides (which win). */
+export function serveConfig(opts: ServeOptions): BrokerConfig {
+  return new BrokerConfig({
+    listeners: `PLAINTEXT://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`,
+    'log.dirs': opts.dataDir,
+    ...opts.overrides,
+  });
+}
+
 export async function serve(argv: string[]): Promise<void> {
   let opts: ServeOptions | 'help';
+  let config: BrokerConfig;
   try {
     opts = parseServeArgs(argv);
+    if (opts === 'help') {
+      console.log(USAGE);
+      return;
+    }
+    config = serveConfig(opts);
   } catch (err) {
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
       console.error(`gregor serve: ${err.message}\n\n${USAGE}`);
       process.exitCode = 2;
       return;
     }
     throw err;
   }
-  if (opts === 'help') {
-    console.log(USAGE);
-    return;
-  }
   const log = createLogger();
-  mkdirSync(opts.dataDir, { recursive: true });
-  const server = createServer((socket) => socket.destroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(opts.port, opts.host, () => resolve());
+  const broker = new Broker(config, log);
+  try {
+    await broker.start();
+  } catch (err) {
+    log.fatal({ err }, 'broker failed to start');
+    process.exit(1);
+  }
+  const startupMs = Math.round(process.uptime() * 1000);
+  broker.onFirstConnection(() => {
+    log.info({ sinceStartMs: Math.round(process.uptime() * 1000) }, 'first connection accepted');
   });
-  const address = server.address();
-  const port = typeof address === 'object' && address ? address.port : opts.port;
-  log.info({ host: opts.host, port, dataDir: opts.dataDir }, `listening on ${opts.host}:${port} (protocol handling not implemented yet)`);
+  log.info(
+    { host: opts.host, port: broker.ports[0], ports: broker.ports, dataDir: opts.dataDir, startupMs },
+    'listening',
+  );
+  let stopping = false;
   const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info({ signal }, 'shutting down');
-    server.close(() => process.exit(0));
+    broker.stop().then(
+      () => {
+        log.info('stopped');
+        process.exit(0);
+      },
+      (err) => {
+        log.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
   };
-  process.once('SIGTERM', () => stop('SIGTERM'));
-  process.once('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
 }

@@ -81,7 +81,7 @@ export class Broker {
       logger: this.log,
     } as ConstructorParameters<typeof LogManager>[0]);
     this.#logs = logs;
-    await (logs as unknown as { open(): Promise<void> }).open();
+    await (logs as unknown as { open?: () => Promise<void> }).open?.();
     const replicas = new ReplicaManager(
       nodeId,
       (topic, partition) => openStorageLog(logs, topic, partition, config),
@@ -152,7 +152,7 @@ export class Broker {
       await this.#replicas.flushAll();
       await this.#replicas.closeAll();
     }
-    if (this.#logs) await (this.#logs as unknown as { close(): Promise<void> }).close();
+    if (this.#logs) await (this.#logs as unknown as { close?: () => Promise<void> }).close?.();
     if (this.#store) await this.#store.close();
     for (const l of this.#listeners) l.destroyConnections();
     await closed;
