@@ -1,10 +1,18 @@
+import { alterConfigsHandler } from './alter-configs.js';
 import { apiVersionsHandler } from './api-versions.js';
+import { createPartitionsHandler } from './create-partitions.js';
 import { createTopicsHandler } from './create-topics.js';
+import { deleteRecordsHandler } from './delete-records.js';
 import { deleteTopicsHandler } from './delete-topics.js';
+import { describeClusterHandler } from './describe-cluster.js';
+import { describeConfigsHandler } from './describe-configs.js';
+import { describeLogDirsHandler } from './describe-log-dirs.js';
 import { fetchHandler } from './fetch.js';
 import { groupHandlers } from './group-handlers.js';
+import { incrementalAlterConfigsHandler } from './incremental-alter-configs.js';
 import { listOffsetsHandler } from './list-offsets.js';
 import { metadataHandler } from './metadata.js';
+import { offsetForLeaderEpochHandler } from './offset-for-leader-epoch.js';
 import { produceHandler } from './produce.js';
 import type { ApiHandler } from './types.js';
 
@@ -20,6 +28,14 @@ export function createHandlers(extra: readonly ApiHandler[] = []): ApiHandler[] 
     metadataHandler,
     createTopicsHandler,
     deleteTopicsHandler,
+    deleteRecordsHandler,
+    offsetForLeaderEpochHandler,
+    describeConfigsHandler,
+    alterConfigsHandler,
+    describeLogDirsHandler,
+    createPartitionsHandler,
+    incrementalAlterConfigsHandler,
+    describeClusterHandler,
     ...groupHandlers,
     ...extra,
   ];
