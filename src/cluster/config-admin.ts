@@ -71,7 +71,8 @@ export function describeResource(
           name: c.name,
           value: c.value,
           readOnly: false,
-          isDefault: c.source === ConfigSource.defaultConfig,
+          // IsDefault exists only in v0, which Kafka 4.0 no longer serves; the source says it.
+          isDefault: false,
           configSource: c.source,
           isSensitive: false,
           synonyms,
@@ -99,7 +100,7 @@ export function describeResource(
           name: e.name,
           value: e.def.sensitive ? null : e.value,
           readOnly: !e.def.dynamic,
-          isDefault: e.source === ConfigSource.defaultConfig,
+          isDefault: false,
           configSource: e.source,
           isSensitive: e.def.sensitive === true,
           synonyms,

@@ -16,7 +16,7 @@ export const OffsetSpec = {
   latestTiered: -5,
 } as const;
 
-type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponseInput;
+type PartitionResponse = ListOffsetsResponseListOffsetsPartitionResponseInput & { leaderEpoch: number };
 
 function failed(partitionIndex: number, errorCode: number): PartitionResponse {
   return { partitionIndex, errorCode, timestamp: -1, offset: -1, leaderEpoch: -1 };
@@ -103,6 +103,8 @@ export const listOffsetsHandler: ApiHandler<ListOffsetsRequest, ListOffsetsRespo
         ),
       })),
     );
+    // LeaderEpoch exists from v4; older versions must carry its default.
+    if (ctx.apiVersion < 4) for (const t of topics) for (const p of t.partitions) p.leaderEpoch = -1;
     return { throttleTimeMs: 0, topics };
   },
   errorResponse(request, errorCode) {

