@@ -55,9 +55,17 @@ export class MessageEmitter {
   private readonly needsIsDefault = new Set<StructDef>();
   private readonly hasFlexible: boolean;
 
-  constructor(m: MessageDef) {
+  /** Function-name suffix: '' normally, `_v<n>` when specialised to one version. */
+  private readonly sfx: string;
+
+  /**
+   * With `fixedVersion`, every version test folds to a constant and the emitted functions are
+   * straight-line code for that one version (the per-version variant, see emitModule).
+   */
+  constructor(m: MessageDef, fixedVersion?: number) {
     this.m = m;
-    this.V = m.valid;
+    this.V = fixedVersion === undefined ? m.valid : { min: fixedVersion, max: fixedVersion };
+    this.sfx = fixedVersion === undefined ? '' : `_v${fixedVersion}`;
     this.hasFlexible = m.flexible !== null;
   }
 
@@ -71,7 +79,8 @@ export class MessageEmitter {
 
   /** True when `f` may hold null in some version where it is present (or its default is null). */
   private isNullable(f: FieldDef): boolean {
-    return intersect(f.nullable, this.present(f)) !== null || f.rawDefault === 'null';
+    // Over all valid versions (not this.V): types are shared by every version's functions.
+    return intersect(f.nullable, intersect(f.versions, this.m.valid)) !== null || f.rawDefault === 'null';
   }
 
   private isFlexAt(f: FieldDef, v: number): boolean {
@@ -112,7 +121,8 @@ export class MessageEmitter {
 
   /** In the input type, a field may be left out when a default stands in for it. */
   private optionalInInput(f: FieldDef): boolean {
-    return !covers(this.present(f), this.V) || f.tagged !== null || f.rawDefault !== undefined;
+    const valid = this.m.valid;
+    return !covers(intersect(f.versions, valid), valid) || f.tagged !== null || f.rawDefault !== undefined;
   }
 
   // ---- defaults ---------------------------------------------------------------------------------
@@ -284,7 +294,7 @@ export class MessageEmitter {
       return out;
     }
     if (t.kind === 'struct') {
-      const call = `d${t.struct.tsName}(r, version)`;
+      const call = `d${t.struct.tsName}${this.sfx}(r, version)`;
       out.push(`${ind}try {`);
       if (nullE === 'false') {
         out.push(`${ind}  ${target} = ${call};`);
@@ -303,7 +313,7 @@ export class MessageEmitter {
     const minElem = this.minElementSize(f, elem, tagged);
     const elemType = this.tsType(elem, false);
     let elemRead: string;
-    if (elem.kind === 'struct') elemRead = `d${elem.struct.tsName}(r, version)`;
+    if (elem.kind === 'struct') elemRead = `d${elem.struct.tsName}${this.sfx}(r, version)`;
     else if (elem.kind === 'array') throw new Error('nested arrays are not supported');
     else elemRead = this.readPrim(elem.name, flexE, 'false', '');
     out.push(`${ind}{`);
@@ -337,7 +347,7 @@ export class MessageEmitter {
   private emitDecode(s: StructDef): string[] {
     const V = this.V;
     const out: string[] = [];
-    out.push(`function d${s.tsName}(r: Reader, version: number): ${s.tsName} {`);
+    out.push(`function d${s.tsName}${this.sfx}(r: Reader, version: number): ${s.tsName} {`);
     const flexCond = cond(this.m.flexible, V);
     if (this.hasFlexible) out.push(`  const flex = ${flexCond};`);
     const taggedFields: FieldDef[] = [];
@@ -505,7 +515,7 @@ export class MessageEmitter {
       return out;
     }
     if (t.kind === 'struct') {
-      const call = `e${t.struct.tsName}(w, ${x}, version);`;
+      const call = `e${t.struct.tsName}${this.sfx}(w, ${x}, version);`;
       if (!nullable) {
         out.push(`${ind}${call}`);
         return out;
@@ -546,7 +556,7 @@ export class MessageEmitter {
           : `w.arrayLength(${x}.length, ${flexE});`;
     out.push(`${inner}${lenCall}`);
     let elemWrite: string;
-    if (elem.kind === 'struct') elemWrite = `e${elem.struct.tsName}(w, e, version);`;
+    if (elem.kind === 'struct') elemWrite = `e${elem.struct.tsName}${this.sfx}(w, e, version);`;
     else if (elem.kind === 'array') throw new Error('nested arrays are not supported');
     else elemWrite = this.writePrim(elem.name, 'e', flexE);
     out.push(`${inner}for (const e of ${x}) ${elemWrite.startsWith('if') ? `{ ${elemWrite} }` : elemWrite}`);
@@ -557,7 +567,7 @@ export class MessageEmitter {
   private emitEncode(s: StructDef): string[] {
     const V = this.V;
     const out: string[] = [];
-    out.push(`function e${s.tsName}(w: Writer, v: ${s.tsName}Input, version: number): void {`);
+    out.push(`function e${s.tsName}${this.sfx}(w: Writer, v: ${s.tsName}Input, version: number): void {`);
     if (this.hasFlexible) out.push(`  const flex = ${cond(this.m.flexible, V)};`);
     const tagged: FieldDef[] = [];
     for (const f of s.fields) {
@@ -696,15 +706,53 @@ export class MessageEmitter {
     return out;
   }
 
-  emitModule(): string {
+  /**
+   * The module text. `perVersion` selects the experimental variant with one straight-line decode
+   * and encode function per struct and version (see docs/protocol.md for the measurement); the
+   * default is one function per struct with `if (version >= n)` branches.
+   */
+  emitModule(perVersion = false): string {
     const m = this.m;
     const body: string[] = [];
     for (const s of m.structs) {
       body.push(...this.emitTypes(s), '');
     }
     for (const s of m.structs) body.push(...this.emitDefault(s), '');
-    for (const s of m.structs) body.push(...this.emitDecode(s), '');
-    for (const s of m.structs) body.push(...this.emitEncode(s), '');
+    if (perVersion) {
+      for (let v = this.V.min; v <= this.V.max; v++) {
+        const ev = new MessageEmitter(m, v);
+        for (const s of m.structs) body.push(...ev.emitDecode(s), '');
+        for (const s of m.structs) body.push(...ev.emitEncode(s), '');
+        for (const s of ev.needsIsDefault) this.needsIsDefault.add(s);
+      }
+      const cases = (f: string, args: string) => {
+        const out: string[] = [];
+        for (let v = this.V.min; v <= this.V.max; v++) out.push(`    case ${v}: return ${f}_v${v}(${args});`);
+        return out;
+      };
+      body.push(`function d${m.name}(r: Reader, version: number): ${m.name} {`, '  switch (version) {');
+      body.push(
+        ...cases(`d${m.name}`, 'r, version'),
+        `    default: throw new DecodeError(\`unsupported version \${version}\`);`,
+        '  }',
+        '}',
+        '',
+      );
+      body.push(
+        `function e${m.name}(w: Writer, v: ${m.name}Input, version: number): void {`,
+        '  switch (version) {',
+      );
+      body.push(
+        ...cases(`e${m.name}`, 'w, v, version'),
+        `    default: throw new EncodeError(\`unsupported version \${version}\`);`,
+        '  }',
+        '}',
+        '',
+      );
+    } else {
+      for (const s of m.structs) body.push(...this.emitDecode(s), '');
+      for (const s of m.structs) body.push(...this.emitEncode(s), '');
+    }
     // isDefault functions are discovered while emitting encoders (and may need each other).
     const emitted = new Set<StructDef>();
     const isDefaultCode: string[] = [];

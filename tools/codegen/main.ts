@@ -1,12 +1,14 @@
 /**
  * Protocol code generator.
  *
- *   node dist/tools/codegen/main.js [--specs DIR] [--out DIR] [--check]
+ *   node dist/tools/codegen/main.js [--specs DIR] [--out DIR] [--check] [--per-version]
  *
  * Reads every message definition in DIR/messages/*.json and DIR/error-codes.tsv (DIR defaults to
  * ../shared/kafka-protocol relative to the repository root) and writes src/protocol/generated/.
  * With --check it generates into a temporary directory, compares with the committed files and
- * exits 1 listing every file that differs, is missing or is stale.
+ * exits 1 listing every file that differs, is missing or is stale. --per-version emits the
+ * experimental variant (one straight-line function per struct and version) for measurements; it
+ * is never committed.
  */
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,14 +23,14 @@ function repoRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 }
 
-export function generate(specsDir: string): Map<string, string> {
+export function generate(specsDir: string, perVersion = false): Map<string, string> {
   const msgDir = join(specsDir, 'messages');
   const files = readdirSync(msgDir)
     .filter((f) => f.endsWith('.json'))
     .sort();
   const messages: MessageDef[] = files.map((f) => parseMessage(f, readFileSync(join(msgDir, f), 'utf8')));
   const out = new Map<string, string>();
-  for (const m of messages) out.set(`${moduleName(m)}.ts`, new MessageEmitter(m).emitModule());
+  for (const m of messages) out.set(`${moduleName(m)}.ts`, new MessageEmitter(m).emitModule(perVersion));
   out.set('apis.ts', emitApis(messages));
   out.set('schemas.ts', emitSchemas(messages));
   out.set('error-codes.ts', emitErrorCodes(readFileSync(join(specsDir, 'error-codes.tsv'), 'utf8')));
@@ -46,17 +48,19 @@ function main(argv: string[]): number {
   let specs = resolve(root, '..', 'shared', 'kafka-protocol');
   let outDir = join(root, 'src', 'protocol', 'generated');
   let check = false;
+  let perVersion = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--check') check = true;
     else if (a === '--specs') specs = resolve(argv[++i] ?? '');
     else if (a === '--out') outDir = resolve(argv[++i] ?? '');
+    else if (a === '--per-version') perVersion = true;
     else {
       console.error(`unknown argument: ${a}`);
       return 2;
     }
   }
-  const files = generate(specs);
+  const files = generate(specs, perVersion);
   if (!check) {
     writeAll(outDir, files);
     console.log(`codegen: wrote ${files.size} files to ${outDir}`);
