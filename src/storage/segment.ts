@@ -608,7 +608,9 @@ export class Segment {
     const truncatedBytes = fileSize - pos;
     if (truncatedBytes > 0) {
       try {
-        fs.ftruncateSync(fd, pos);
+        // A lazily opened segment's descriptor is read-only: cut by path then.
+        if (this.writable) fs.ftruncateSync(fd, pos);
+        else fs.truncateSync(this.logPath, pos);
       } catch (err) {
         throw ioError('truncate', this.logPath, err);
       }
