@@ -14,27 +14,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MessageEmitter, moduleName } from './emit.js';
-import { emitApis, emitErrorCodes, emitSchemas } from './emit-index.js';
-import { type MessageDef, parseMessage } from './spec.js';
+import { generate } from './generate.js';
 
 /** The repository root: main.js lives in dist/tools/codegen/. */
 function repoRoot(): string {
   return resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
-}
-
-export function generate(specsDir: string, perVersion = false): Map<string, string> {
-  const msgDir = join(specsDir, 'messages');
-  const files = readdirSync(msgDir)
-    .filter((f) => f.endsWith('.json'))
-    .sort();
-  const messages: MessageDef[] = files.map((f) => parseMessage(f, readFileSync(join(msgDir, f), 'utf8')));
-  const out = new Map<string, string>();
-  for (const m of messages) out.set(`${moduleName(m)}.ts`, new MessageEmitter(m).emitModule(perVersion));
-  out.set('apis.ts', emitApis(messages));
-  out.set('schemas.ts', emitSchemas(messages));
-  out.set('error-codes.ts', emitErrorCodes(readFileSync(join(specsDir, 'error-codes.tsv'), 'utf8')));
-  return out;
 }
 
 function writeAll(dir: string, files: Map<string, string>): void {
