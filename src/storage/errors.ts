@@ -38,8 +38,8 @@ export class RecordBatchTooLargeError extends StorageError {
   override name = 'RecordBatchTooLargeError';
   readonly size: number;
   readonly max: number;
-  constructor(size: number, max: number) {
-    super(`record batch of ${size} bytes is larger than max.message.bytes ${max}`);
+  constructor(size: number, max: number, limit = 'max.message.bytes') {
+    super(`record batch of ${size} bytes is larger than ${limit} ${max}`);
     this.size = size;
     this.max = max;
   }

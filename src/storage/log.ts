@@ -451,7 +451,8 @@ export class Log {
   #scanAppend(records: Buffer): { offsets: number; messages: number; batches: number; maxTs: number } {
     const len = records.length;
     if (len === 0) throw new CorruptRecordError('append of no record batches');
-    if (len > this.#config.segmentBytes) throw new RecordBatchTooLargeError(len, this.#config.segmentBytes);
+    if (len > this.#config.segmentBytes)
+      throw new RecordBatchTooLargeError(len, this.#config.segmentBytes, 'segment.bytes');
     let pos = 0;
     let offsets = 0;
     let messages = 0;
