@@ -125,7 +125,8 @@ async function run(ops: Op[]): Promise<void> {
             const expect = model.filter((b) => b.last >= at);
             assert.ok(got.length >= 1, `read at ${at} returned nothing`);
             assert.ok(got.length === 1 || r.bytes <= op.maxBytes, 'maxBytes exceeded');
-            got.forEach((g, i) => assert.deepEqual(g.bytes, expect[i]!.bytes, `batch ${i} of read at ${at}`));
+            for (const [i, g] of got.entries())
+              assert.deepEqual(g.bytes, expect[i]!.bytes, `batch ${i} of read at ${at}`);
           }
           await assert.rejects(log.read(leo + 1, 100), OffsetOutOfRangeError);
           if (lso > 0) await assert.rejects(log.read(lso - 1, 100), OffsetOutOfRangeError);
@@ -178,7 +179,7 @@ async function run(ops: Op[]): Promise<void> {
     }
     const expect = visible();
     assert.equal(seen.length, expect.length);
-    seen.forEach((g, i) => assert.deepEqual(g.bytes, expect[i]!.bytes));
+    for (const [i, g] of seen.entries()) assert.deepEqual(g.bytes, expect[i]!.bytes);
   } finally {
     await log.close();
     fs.rmSync(dir, { recursive: true, force: true });
