@@ -5,7 +5,7 @@ import type {
   ProduceResponsePartitionProduceResponseInput,
 } from '../protocol/generated/produce-response.js';
 import { CloseConnection } from '../server/connection.js';
-import { checkProduceRecords } from '../replica/produce-check.js';
+import { validateRecords } from '../protocol/records/validate.js';
 import { type ApiHandler, NO_RESPONSE } from './types.js';
 
 /** Produce's acks values Kafka accepts. */
@@ -57,8 +57,13 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
             try {
               const records = p.records;
               if (records === null) throw new KafkaError(ErrorCode.INVALID_RECORD, 'records are null');
-              const check = checkProduceRecords(records, meta!.configs, ctx.services.config);
-              const info = await partition.appendAsLeader(records, check.logAppendTime);
+              // Header-only checks (framing, CRC, sizes, codec, timestamps); records are never decoded.
+              const check = validateRecords(records, partition.log.config, {
+                origin: 'client',
+                produceVersion: ctx.apiVersion,
+              });
+              if (!check.ok) throw check.error;
+              const info = await partition.appendAsLeader(records, Date.now());
               return {
                 index: p.index,
                 errorCode: ErrorCode.NONE,

@@ -3,7 +3,11 @@
  * storage-log.ts, so replica logic (high watermark, acks, purgatory) does not depend on how
  * segments are laid out.
  */
+import type { LogConfig } from '../storage/config.js';
+
 export interface PartitionLog {
+  /** The topic configs the log runs with (max.message.bytes, timestamp type, …), for produce validation. */
+  readonly config: LogConfig;
   /** First offset still in the log (moves with retention and DeleteRecords). */
   readonly logStartOffset: number;
   /** Offset the next appended record gets. */

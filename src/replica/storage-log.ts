@@ -16,6 +16,7 @@ import type { AppendInfo, PartitionLog, ReadInfo, TimestampOffset } from './part
 
 /** The storage Log as this adapter uses it (its documented API). */
 interface StorageLog {
+  readonly config: LogConfig;
   readonly logStartOffset: number;
   readonly logEndOffset: number;
   readonly size: number;
@@ -74,6 +75,9 @@ class StorageLogAdapter implements PartitionLog {
   }
   get sizeInBytes(): number {
     return this.#log.size;
+  }
+  get config(): LogConfig {
+    return this.#log.config;
   }
 
   async append(batches: Buffer, leaderEpoch: number, appendTime: number | null): Promise<AppendInfo> {

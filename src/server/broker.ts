@@ -8,8 +8,8 @@ import { createHandlers } from '../handlers/index.js';
 import type { AdvertisedListener, BrokerServices } from '../handlers/types.js';
 import { openStorageLog, reconfigureStorageLog } from '../replica/storage-log.js';
 import { ReplicaManager } from '../replica/replica-manager.js';
-import { MemoryLog } from '../replica/memory-log.js';
-import type { PartitionLog } from '../replica/partition-log.js';
+import { searchBatchByTimestamp } from '../replica/timestamp-search.js';
+import { Log } from '../storage/log.js';
 import { LogManager } from '../storage/log-manager.js';
 import { logConfigFor } from '../cluster/topic-config.js';
 import { createDispatcher } from './dispatcher.js';
@@ -75,20 +75,21 @@ export class Broker {
     this.#store = store;
     for (const [k, v] of Object.entries(store.brokerConfigs())) config.setDynamic(k, v);
     const nodeId = config.nodeId();
+    Log.recordTimestampSearch = searchBatchByTimestamp;
     const logs = new LogManager({
       dir: dataDir,
       nodeId,
       clusterId: store.clusterId,
       configFor: (topic) => logConfigFor(store.topic(topic)?.configs ?? {}, config),
       logger: this.log,
-    } as ConstructorParameters<typeof LogManager>[0]);
+      retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+      recoveryConcurrency: config.int('num.recovery.threads.per.data.dir'),
+    });
     this.#logs = logs;
-    await (logs as unknown as { open?: () => Promise<void> }).open?.();
+    await logs.open();
     const replicas = new ReplicaManager(
       nodeId,
-      // TEMPORARY until the storage engine's Log lands: an in-memory log keeps the wire path testable.
-      (topic, partition) =>
-        openStorageLog(logs, topic, partition, config).catch(() => new MemoryLog() as PartitionLog),
+      (topic, partition) => openStorageLog(logs, topic, partition, config),
       (topic, log) => reconfigureStorageLog(log, topic, config),
       this.log,
     );
@@ -156,7 +157,7 @@ export class Broker {
       await this.#replicas.flushAll();
       await this.#replicas.closeAll();
     }
-    if (this.#logs) await (this.#logs as unknown as { close?: () => Promise<void> }).close?.();
+    if (this.#logs) await this.#logs.close();
     if (this.#store) await this.#store.close();
     for (const l of this.#listeners) l.destroyConnections();
     await closed;
