@@ -10,7 +10,15 @@
  * experimental variant (one straight-line function per struct and version) for measurements; it
  * is never committed.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,6 +51,10 @@ function main(argv: string[]): number {
       console.error(`unknown argument: ${a}`);
       return 2;
     }
+  }
+  if (!existsSync(join(specs, 'messages'))) {
+    console.error(`codegen: no message definitions in ${join(specs, 'messages')} (use --specs DIR)`);
+    return 2;
   }
   const files = generate(specs, perVersion);
   if (!check) {
