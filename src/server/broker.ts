@@ -8,8 +8,6 @@ import { createHandlers } from '../handlers/index.js';
 import type { AdvertisedListener, BrokerServices } from '../handlers/types.js';
 import { openStorageLog, reconfigureStorageLog } from '../replica/storage-log.js';
 import { ReplicaManager } from '../replica/replica-manager.js';
-import { searchBatchByTimestamp } from '../replica/timestamp-search.js';
-import { Log } from '../storage/log.js';
 import { LogManager } from '../storage/log-manager.js';
 import { logConfigFor } from '../cluster/topic-config.js';
 import { createDispatcher } from './dispatcher.js';
@@ -75,7 +73,6 @@ export class Broker {
     this.#store = store;
     for (const [k, v] of Object.entries(store.brokerConfigs())) config.setDynamic(k, v);
     const nodeId = config.nodeId();
-    Log.recordTimestampSearch = searchBatchByTimestamp;
     const logs = new LogManager({
       dir: dataDir,
       nodeId,
