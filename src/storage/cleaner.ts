@@ -1,24 +1,396 @@
 /**
- * Log cleaner (compaction) for cleanup.policy=compact. Placeholder until the record iterator and
- * builder of src/protocol/records land; see docs/storage.md.
+ * Log cleaner: compaction for cleanup.policy=compact (and compact,delete). Kafka's algorithm:
+ *
+ * 1. Cleanable range: from the log start to the first uncleanable offset — the active segment, the
+ *    first segment with data newer than min.compaction.lag.ms, or the high watermark, whichever is
+ *    first. A log is cleaned when its dirty part (after the last cleaned offset) is at least
+ *    min.cleanable.dirty.ratio of the cleanable bytes, or older than max.compaction.lag.ms.
+ * 2. Offset map: key → last offset, built over the dirty part within a memory budget
+ *    (log.cleaner.dedupe.buffer.size); when the budget is reached, the map stops at that batch and
+ *    the rest waits for the next pass.
+ * 3. Recopy: the cleanable segments, in groups that fit one segment, are rewritten into a
+ *    `.cleaned` file keeping a record only when no later offset for its key is in the map; tombstones
+ *    (null values) also survive until the delete horizon: their segment's newest timestamp must be
+ *    older than delete.retention.ms before the newest timestamp of the already-clean part. Every
+ *    surviving record keeps its offset: batches keep baseOffset and lastOffsetDelta, record bytes are
+ *    copied as they are (compressed batches are decompressed and recompressed with the same codec).
+ *    Control batches (transaction markers) are kept as they are.
+ * 4. Swap: crash-safe through a `cleaner-swap` marker (see Log.replaceSegments).
  */
+import * as fs from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
+import {
+  BatchAttributes,
+  BatchOffsets,
+  type CompressionType,
+  LOG_OVERHEAD,
+  RECORD_BATCH_OVERHEAD,
+  readInt64,
+  updateCrc,
+  writeInt64,
+} from '../protocol/records/batch.js';
+import { compress, decompress } from '../protocol/records/compression.js';
+import { decodeRecords, type KafkaRecord } from '../protocol/records/records.js';
+import { isCompacted } from './config.js';
+import { writeFully } from './fs-util.js';
 import type { Log } from './log.js';
+import { CLEANED_SUFFIX, LOG_SUFFIX, offsetFileName, type Segment } from './segment.js';
 
 export interface CleanerOptions {
-  /** log.cleaner.backoff.ms: pause between passes. */
+  /** log.cleaner.backoff.ms: pause between passes (LogManager timer). Default 15000. */
   backoffMs?: number;
+  /** log.cleaner.dedupe.buffer.size: memory for the offset map. Default 128 MiB. */
+  dedupeBufferBytes?: number;
   logger?: Logger | undefined;
   now?: (() => number) | undefined;
 }
 
+/** Estimated bytes per offset-map entry beyond the key itself (Map slot, string header, number). */
+const MAP_ENTRY_OVERHEAD = 64;
+const INT32_MAX = 2147483647;
+
+export interface CleanResult {
+  /** Offsets [start, end) that were compacted. */
+  startOffset: number;
+  endOffset: number;
+  bytesBefore: number;
+  bytesAfter: number;
+  recordsRemoved: number;
+  segmentsBefore: number;
+  segmentsAfter: number;
+}
+
+function keyString(key: Buffer | null): string | null {
+  return key === null ? null : key.toString('latin1');
+}
+
+/** Byte spans of the records in a records section (each a varint length + body). */
+function recordSpans(payload: Buffer, count: number): Array<[number, number]> {
+  const spans: Array<[number, number]> = [];
+  let pos = 0;
+  for (let i = 0; i < count; i++) {
+    const start = pos;
+    let raw = 0;
+    let shift = 0;
+    for (;;) {
+      const b = payload[pos++]!;
+      raw |= (b & 0x7f) << shift;
+      if (b < 0x80) break;
+      shift += 7;
+    }
+    const len = (raw >>> 1) ^ -(raw & 1);
+    pos += len;
+    spans.push([start, pos]);
+  }
+  return spans;
+}
+
+interface DecodedForCleaning {
+  records: KafkaRecord[];
+  payload: Buffer;
+  codec: CompressionType;
+}
+
+async function decodeForCleaning(batch: Buffer): Promise<DecodedForCleaning> {
+  const attrs = batch.readInt16BE(BatchOffsets.attributes);
+  const codec = (attrs & BatchAttributes.compressionMask) as CompressionType;
+  const payload = await decompress(codec, batch.subarray(RECORD_BATCH_OVERHEAD));
+  return { records: [...decodeRecords(batch, 0, payload)], payload, codec };
+}
+
 export class Cleaner {
   readonly options: CleanerOptions;
+  /** First offset not yet cleaned, per log (Kafka's cleaner-offset-checkpoint, kept in memory). */
+  readonly #firstDirty = new WeakMap<Log, number>();
+  #running: Promise<unknown> | null = null;
+  #stopped = false;
+
   constructor(options: CleanerOptions = {}) {
     this.options = options;
   }
-  async cleanAll(_logs: ReadonlyArray<{ topic: string; partition: number; log: Log }>): Promise<number> {
-    return 0;
+
+  #now(): number {
+    return (this.options.now ?? Date.now)();
   }
-  async stop(): Promise<void> {}
+
+  firstDirtyOffset(log: Log): number {
+    return Math.max(this.#firstDirty.get(log) ?? 0, log.logStartOffset);
+  }
+
+  /** One pass over every compacted log that needs cleaning. Returns how many were cleaned. */
+  async cleanAll(logs: ReadonlyArray<{ topic: string; partition: number; log: Log }>): Promise<number> {
+    if (this.#stopped || this.#running) return 0;
+    const run = (async () => {
+      let n = 0;
+      for (const { topic, partition, log } of logs) {
+        if (this.#stopped) break;
+        if (log.closed || !isCompacted(log.config)) continue;
+        try {
+          const r = await this.clean(log, false);
+          if (r) {
+            n++;
+            this.options.logger?.info({ topic, partition, ...r }, 'compacted log');
+          }
+        } catch (err) {
+          this.options.logger?.error({ err, topic, partition }, 'compaction failed');
+        }
+      }
+      return n;
+    })();
+    this.#running = run;
+    try {
+      return await run;
+    } finally {
+      this.#running = null;
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    await this.#running?.catch(() => {});
+  }
+
+  /** The segments that may be cleaned: inactive, below the high watermark and min.compaction.lag.ms. */
+  #cleanableSegments(log: Log, now: number): Segment[] {
+    const segs = log.segments;
+    const hw = Math.min(log.highWatermark ?? log.logEndOffset, log.logEndOffset);
+    const out: Segment[] = [];
+    for (let i = 0; i < segs.length - 1; i++) {
+      const seg = segs[i]!;
+      const next = segs[i + 1]!;
+      if (next.baseOffset > hw) break;
+      if (log.config.minCompactionLagMs > 0 && now - seg.largestTimestamp() < log.config.minCompactionLagMs)
+        break;
+      out.push(seg);
+    }
+    return out;
+  }
+
+  /**
+   * Cleans `log` once if it needs it (or always with `force`). Returns what was done, or null when
+   * there was nothing to clean.
+   */
+  async clean(log: Log, force = true): Promise<CleanResult | null> {
+    const now = this.#now();
+    const cfg = log.config;
+    const cleanable = this.#cleanableSegments(log, now);
+    if (cleanable.length === 0) return null;
+    const upper = log.segments[log.segments.indexOf(cleanable.at(-1)!) + 1]!.baseOffset;
+    const firstDirty = this.firstDirtyOffset(log);
+    if (firstDirty >= upper && !force) return null;
+    let dirtyBytes = 0;
+    let totalBytes = 0;
+    let oldestDirty = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < cleanable.length; i++) {
+      const seg = cleanable[i]!;
+      const next = log.segments[log.segments.indexOf(seg) + 1]!;
+      totalBytes += seg.size;
+      if (next.baseOffset > firstDirty) {
+        dirtyBytes += seg.size;
+        const t = seg.firstBatchTimestamp();
+        if (t !== null && t >= 0) oldestDirty = Math.min(oldestDirty, t);
+      }
+    }
+    const ratio = totalBytes === 0 ? 0 : dirtyBytes / totalBytes;
+    const lagExceeded =
+      cfg.maxCompactionLagMs < Number.MAX_SAFE_INTEGER && now - oldestDirty > cfg.maxCompactionLagMs;
+    if (!force && ratio < cfg.minCleanableDirtyRatio && !lagExceeded) return null;
+
+    // Delete horizon: from the newest timestamp of the part that was already clean.
+    let cleanPartNewest = -1;
+    for (const seg of cleanable) {
+      const next = log.segments[log.segments.indexOf(seg) + 1]!;
+      if (next.baseOffset <= firstDirty) cleanPartNewest = Math.max(cleanPartNewest, seg.largestTimestamp());
+    }
+    const deleteHorizon =
+      cleanPartNewest >= 0 ? cleanPartNewest - cfg.deleteRetentionMs : Number.NEGATIVE_INFINITY;
+
+    // 2. Offset map over the dirty part, within the memory budget.
+    const map = new Map<string, number>();
+    const budget = this.options.dedupeBufferBytes ?? 134_217_728;
+    let used = 0;
+    let mapEnd = firstDirty;
+    let full = false;
+    for (const seg of cleanable) {
+      if (full) break;
+      const next = log.segments[log.segments.indexOf(seg) + 1];
+      if (next && next.baseOffset <= firstDirty) continue;
+      for (const loc of this.#batches(seg)) {
+        if (loc.lastOffset < firstDirty) continue;
+        const batch = seg.readAt(loc.position, loc.size);
+        if ((batch.readInt16BE(BatchOffsets.attributes) & BatchAttributes.control) !== 0) {
+          mapEnd = loc.lastOffset + 1;
+          continue;
+        }
+        const { records } = await decodeForCleaning(batch);
+        let cost = 0;
+        for (const r of records)
+          if (r.key !== null && !map.has(keyString(r.key)!)) cost += MAP_ENTRY_OVERHEAD + r.key.length;
+        if (used + cost > budget && map.size > 0) {
+          full = true;
+          break;
+        }
+        used += cost;
+        for (const r of records) if (r.key !== null) map.set(keyString(r.key)!, r.offset);
+        mapEnd = loc.lastOffset + 1;
+      }
+    }
+    if (mapEnd <= firstDirty && !force) return null;
+
+    // 3. Recopy, group by group.
+    const groups = this.#group(log, cleanable);
+    const bytesBefore = cleanable.reduce((a, s) => a + s.size, 0);
+    let removed = 0;
+    for (const group of groups) {
+      if (this.#stopped) return null;
+      const r = await this.#cleanGroup(log, group, map, deleteHorizon);
+      if (r === null) return null; // the log changed under us (truncation, retention): try again later
+      removed += r;
+    }
+    this.#firstDirty.set(log, Math.max(mapEnd, firstDirty));
+    const after = this.#cleanableSegmentsAfter(log, cleanable[0]!.baseOffset, upper);
+    return {
+      startOffset: cleanable[0]!.baseOffset,
+      endOffset: upper,
+      bytesBefore,
+      bytesAfter: after.reduce((a, s) => a + s.size, 0),
+      recordsRemoved: removed,
+      segmentsBefore: cleanable.length,
+      segmentsAfter: after.length,
+    };
+  }
+
+  #cleanableSegmentsAfter(log: Log, from: number, upper: number): Segment[] {
+    return log.segments.filter((s) => s.baseOffset >= from && s.baseOffset < upper);
+  }
+
+  #batches(seg: Segment): Array<{ position: number; size: number; baseOffset: number; lastOffset: number }> {
+    const out: Array<{ position: number; size: number; baseOffset: number; lastOffset: number }> = [];
+    seg.scanHeaders(0, (loc) => {
+      out.push(loc);
+      return true;
+    });
+    return out;
+  }
+
+  /** Consecutive segments whose total size fits one segment (and whose offsets fit int32 deltas). */
+  #group(log: Log, segs: Segment[]): Segment[][] {
+    const groups: Segment[][] = [];
+    let cur: Segment[] = [];
+    let size = 0;
+    for (const seg of segs) {
+      const next = log.segments[log.segments.indexOf(seg) + 1]!;
+      const fits =
+        cur.length > 0 &&
+        size + seg.size <= log.config.segmentBytes &&
+        next.baseOffset - 1 - cur[0]!.baseOffset <= INT32_MAX;
+      if (!fits && cur.length > 0) {
+        groups.push(cur);
+        cur = [];
+        size = 0;
+      }
+      cur.push(seg);
+      size += seg.size;
+    }
+    if (cur.length > 0) groups.push(cur);
+    return groups;
+  }
+
+  /** Rewrites one group into a `.cleaned` file and swaps it in. Returns records removed, or null if aborted. */
+  async #cleanGroup(
+    log: Log,
+    group: Segment[],
+    map: Map<string, number>,
+    deleteHorizon: number,
+  ): Promise<number | null> {
+    const base = group[0]!.baseOffset;
+    const cleanedPath = join(log.dir, offsetFileName(base, LOG_SUFFIX) + CLEANED_SUFFIX);
+    const fd = fs.openSync(cleanedPath, 'w');
+    let written = 0;
+    let removed = 0;
+    let mtime = 0;
+    try {
+      for (const seg of group) {
+        const retainDeletes = seg.largestTimestamp() > deleteHorizon;
+        try {
+          mtime = Math.max(mtime, fs.statSync(seg.logPath).mtimeMs);
+        } catch {
+          // a segment removed meanwhile is caught below
+        }
+        for (const loc of this.#batches(seg)) {
+          if (loc.lastOffset < log.logStartOffset) {
+            // Below the log start: gone anyway.
+            continue;
+          }
+          const batch = seg.readAt(loc.position, loc.size);
+          const out = await this.#filterBatch(batch, map, retainDeletes);
+          removed += out.removed;
+          if (out.batch) {
+            writeFully(fd, out.batch, 0, out.batch.length, written);
+            written += out.batch.length;
+          }
+        }
+      }
+      fs.fsyncSync(fd);
+    } catch (err) {
+      fs.closeSync(fd);
+      fs.rmSync(cleanedPath, { force: true });
+      throw err;
+    }
+    fs.closeSync(fd);
+    if (mtime > 0) fs.utimesSync(cleanedPath, mtime / 1000, mtime / 1000);
+    // The log may have changed during the awaits: only swap when the group is still there, untouched.
+    const segs = log.segments;
+    const i = segs.indexOf(group[0]!);
+    const intact =
+      !log.closed && i >= 0 && group.every((s, k) => segs[i + k] === s && !s.deleted && !s.writable);
+    if (!intact) {
+      fs.rmSync(cleanedPath, { force: true });
+      return null;
+    }
+    log.replaceSegments(group, base);
+    return removed;
+  }
+
+  /** Keeps the records whose key has no later offset in the map (and tombstones inside the horizon). */
+  async #filterBatch(
+    batch: Buffer,
+    map: Map<string, number>,
+    retainDeletes: boolean,
+  ): Promise<{ batch: Buffer | null; removed: number }> {
+    const attrs = batch.readInt16BE(BatchOffsets.attributes);
+    if ((attrs & BatchAttributes.control) !== 0) return { batch, removed: 0 };
+    const { records, payload, codec } = await decodeForCleaning(batch);
+    const keep: boolean[] = records.map((r) => {
+      if (r.key === null) return true;
+      const latest = map.get(keyString(r.key)!);
+      if (latest !== undefined && r.offset < latest) return false;
+      if (r.value === null && !retainDeletes) return false;
+      return true;
+    });
+    const kept = keep.filter(Boolean).length;
+    if (kept === records.length) return { batch, removed: 0 };
+    const producerId = readInt64(batch, BatchOffsets.producerId);
+    if (kept === 0 && producerId < 0) return { batch: null, removed: records.length };
+    const spans = recordSpans(payload, records.length);
+    const parts: Buffer[] = [];
+    let maxTs = -1;
+    for (let i = 0; i < records.length; i++) {
+      if (!keep[i]) continue;
+      const [s, e] = spans[i]!;
+      parts.push(payload.subarray(s, e));
+      if (records[i]!.timestamp > maxTs) maxTs = records[i]!.timestamp;
+    }
+    const section = await compress(codec, Buffer.concat(parts));
+    const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + section.length);
+    batch.copy(out, 0, 0, RECORD_BATCH_OVERHEAD);
+    section.copy(out, RECORD_BATCH_OVERHEAD);
+    out.writeInt32BE(out.length - LOG_OVERHEAD, BatchOffsets.batchLength);
+    out.writeInt32BE(kept, BatchOffsets.recordsCount);
+    if ((attrs & BatchAttributes.timestampTypeLogAppendTime) === 0 && maxTs >= 0)
+      writeInt64(out, maxTs, BatchOffsets.maxTimestamp);
+    updateCrc(out, 0, out.length);
+    return { batch: out, removed: records.length - kept };
+  }
 }

@@ -49,6 +49,7 @@ import {
   setPartitionLeaderEpoch,
   stampLogAppendTime,
 } from '../protocol/records/batch.js';
+import { decodeBatch } from '../protocol/records/records.js';
 import { isDeleteRetention, LONG_MAX, type LogConfig, validateLogConfig } from './config.js';
 import {
   CorruptRecordError,
@@ -130,17 +131,6 @@ export interface TimestampAndOffset {
   leaderEpoch: number;
 }
 
-/**
- * Finds, inside one batch, the first record with timestamp >= target (and not below minOffset).
- * Record-level refinement for offsetForTimestamp / offsetOfMaxTimestamp; set by the code that can
- * decode records (see timestamp-search.ts). Without it, answers are at batch granularity.
- */
-export type RecordTimestampSearch = (
-  batch: Buffer,
-  target: number,
-  minOffset: number,
-) => Promise<{ offset: number; timestamp: number } | null>;
-
 /** Recovery never believes a batch larger than this (nor larger than the file). */
 const RECOVERY_BATCH_BYTES_MIN = 64 * 1024 * 1024;
 const INT32_MAX = 2147483647;
@@ -156,8 +146,6 @@ export class Log {
   readonly dir: string;
   /** Offset after which leadership/readers should not see data for retention (optional, set by replica/). */
   highWatermark: number | null = null;
-  /** Record-level timestamp search (see RecordTimestampSearch); null: batch granularity. */
-  static recordTimestampSearch: RecordTimestampSearch | null = null;
 
   #config: LogConfig;
   readonly #durability: Durability;
@@ -847,10 +835,18 @@ export class Log {
     });
     if (!hit) return null;
     const { loc, maxTs, epoch } = hit as { loc: BatchLocation; maxTs: number; epoch: number };
-    const search = Log.recordTimestampSearch;
-    if (search) {
-      const r = await search(seg.readAt(loc.position, loc.size), ts, minOffset);
-      if (r) return { offset: r.offset, timestamp: r.timestamp, leaderEpoch: epoch };
+    // Inside the batch, the first record at or past the target (decompressing if needed): not a hot path.
+    try {
+      const batch = await decodeBatch(seg.readAt(loc.position, loc.size), 0, { verifyCrc: false });
+      for (const r of batch.records) {
+        if (r.offset >= minOffset && r.timestamp >= ts)
+          return { offset: r.offset, timestamp: r.timestamp, leaderEpoch: epoch };
+      }
+    } catch (err) {
+      this.#logger?.warn(
+        { err, dir: this.dir, offset: loc.baseOffset },
+        'cannot decode a batch for a timestamp search',
+      );
     }
     return { offset: Math.max(loc.baseOffset, minOffset), timestamp: maxTs, leaderEpoch: epoch };
   }

@@ -1,0 +1,172 @@
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { batchSize, computeCrc, storedCrc } from '../../../src/protocol/records/batch.js';
+import { buildBatchSync } from '../../../src/protocol/records/builder.js';
+import { readRecords } from '../../../src/protocol/records/records.js';
+import { Cleaner } from '../../../src/storage/cleaner.js';
+import { defaultLogConfig, type LogConfig } from '../../../src/storage/config.js';
+import { Log } from '../../../src/storage/log.js';
+
+const root = fs.mkdtempSync(join(tmpdir(), 'gregor-cleaner-'));
+after(() => fs.rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const newDir = () => join(root, `t-${n++}`);
+const cfg = (o: Partial<LogConfig> = {}): LogConfig =>
+  defaultLogConfig({
+    segmentBytes: 4096,
+    indexIntervalBytes: 256,
+    fileDeleteDelayMs: 0,
+    cleanupPolicy: ['compact'],
+    ...o,
+  });
+
+interface Rec {
+  offset: number;
+  key: string;
+  value: string | null;
+}
+
+/** Deterministic pseudo-random numbers. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+}
+
+async function appendRandom(log: Log, count: number, seed: number, t0: number): Promise<Rec[]> {
+  const rand = rng(seed);
+  const out: Rec[] = [];
+  const codecs = ['none', 'gzip', 'snappy', 'lz4'] as const;
+  let written = 0;
+  while (written < count) {
+    const size = 1 + Math.floor(rand() * 8);
+    const recs = Array.from({ length: size }, (_, i) => {
+      const key = `key-${Math.floor(rand() * 25)}`;
+      const value = rand() < 0.1 ? null : `v-${seed}-${written + i}-${'x'.repeat(Math.floor(rand() * 60))}`;
+      return { key, value, timestamp: t0 + written + i };
+    });
+    const codec = codecs[Math.floor(rand() * codecs.length)]!;
+    const r = await log.append(buildBatchSync(recs, { compression: codec }));
+    recs.forEach((rec, i) => {
+      out.push({ offset: r.firstOffset + i, key: rec.key, value: rec.value });
+    });
+    written += size;
+  }
+  return out;
+}
+
+async function readAllRecords(log: Log): Promise<Rec[]> {
+  const out: Rec[] = [];
+  for (let o = log.logStartOffset; o < log.logEndOffset; ) {
+    const r = await log.read(o, 1 << 20);
+    if (r.bytes === 0) break;
+    for (const b of r.records) {
+      for (let p = 0; p < b.length; p += batchSize(b, p)) assert.equal(storedCrc(b, p), computeCrc(b, p));
+      for await (const rec of readRecords(b))
+        if (rec.offset >= o)
+          out.push({
+            offset: rec.offset,
+            key: rec.key!.toString(),
+            value: rec.value === null ? null : rec.value.toString(),
+          });
+    }
+    o = r.nextOffset;
+  }
+  return out;
+}
+
+function lastPerKey(recs: Rec[]): Rec[] {
+  const m = new Map<string, Rec>();
+  for (const r of recs) m.set(r.key, r);
+  return [...m.values()].sort((a, b) => a.offset - b.offset);
+}
+
+describe('log cleaner', () => {
+  it('keeps exactly the last record per key, at its original offset (compressed batches too)', async () => {
+    const dir = newDir();
+    const log = await Log.open(dir, cfg());
+    const written = await appendRandom(log, 600, 1, 1_000_000);
+    log.roll();
+    const sizeBefore = log.size;
+    const cleaner = new Cleaner();
+    const r = await cleaner.clean(log);
+    assert.ok(r && r.recordsRemoved > 0, JSON.stringify(r));
+    assert.ok(log.size < sizeBefore);
+    const expected = lastPerKey(written);
+    assert.deepEqual(await readAllRecords(log), expected);
+    assert.equal(log.logEndOffset, 600);
+    // Reading from any offset still works (gaps are skipped).
+    for (let o = 0; o < 600; o += 37) {
+      const rr = await log.read(o, 1);
+      assert.ok(rr.bytes > 0 || o > expected.at(-1)!.offset);
+    }
+    // Survives a reopen, full recovery.
+    await log.close();
+    const again = await Log.open(dir, cfg());
+    assert.deepEqual(await readAllRecords(again), expected);
+    // New data after compaction: a second pass keeps the newest across both parts.
+    const more = await appendRandom(again, 200, 2, 2_000_000);
+    again.roll();
+    await cleaner.clean(again);
+    assert.deepEqual(await readAllRecords(again), lastPerKey([...written, ...more]));
+    await again.close();
+  });
+
+  it('keeps tombstones for delete.retention.ms, then removes them', async () => {
+    const log = await Log.open(newDir(), cfg({ deleteRetentionMs: 0 }));
+    const first = await appendRandom(log, 300, 3, 1_000_000);
+    log.roll();
+    const cleaner = new Cleaner();
+    await cleaner.clean(log);
+    // First pass: nothing was clean before, so tombstones stay.
+    const afterFirst = await readAllRecords(log);
+    assert.deepEqual(afterFirst, lastPerKey(first));
+    const tombstones = afterFirst.filter((r) => r.value === null).length;
+    // Newer data moves the clean part's newest timestamp past the horizon.
+    const second = await appendRandom(log, 300, 4, 5_000_000);
+    log.roll();
+    await cleaner.clean(log);
+    const recs = await readAllRecords(log);
+    const expected = lastPerKey([...first, ...second]);
+    // Tombstones of the first part are gone; everything else is the last value per key.
+    const firstPartTombstones = expected.filter((r) => r.value === null && r.offset < 300);
+    assert.deepEqual(
+      recs,
+      expected.filter((r) => !firstPartTombstones.includes(r)),
+    );
+    assert.ok(tombstones >= 0);
+    await log.close();
+  });
+
+  it('runs only when the dirty ratio is reached, and never touches the active segment', async () => {
+    const log = await Log.open(newDir(), cfg({ minCleanableDirtyRatio: 0.5 }));
+    await appendRandom(log, 400, 5, 1_000_000);
+    const active = log.segments.at(-1)!;
+    const activeSize = active.size;
+    const cleaner = new Cleaner();
+    assert.ok(await cleaner.clean(log, false));
+    // Nothing new is dirty: the next pass does nothing.
+    assert.equal(await cleaner.clean(log, false), null);
+    assert.equal(log.segments.at(-1), active);
+    assert.equal(active.size, activeSize);
+    await log.close();
+  });
+
+  it('removes an unfinished compaction output at open, and completes a committed swap', async () => {
+    const dir = newDir();
+    const log = await Log.open(dir, cfg());
+    const written = await appendRandom(log, 200, 6, 1_000_000);
+    log.roll();
+    await log.close();
+    fs.writeFileSync(join(dir, '00000000000000000000.log.cleaned'), Buffer.alloc(100, 1));
+    const again = await Log.open(dir, cfg());
+    assert.ok(!fs.readdirSync(dir).some((f) => f.endsWith('.cleaned')));
+    assert.deepEqual(await readAllRecords(again), written);
+    await again.close();
+  });
+});
