@@ -6,6 +6,8 @@
  * - Produce request (v9, flexible) carrying one batch of 1,000 records of 100 B.
  * - Fetch response (latest version) of 1 MiB of records: 4 partitions × 2 segment slices of 128 KiB.
  * - Metadata response (v12) for 20 topics × 8 partitions: a small, field-heavy message.
+ * - The same Produce and Metadata messages through the table-driven interpreter of
+ *   test/protocol/schema-codec.ts, to compare generated straight-line code with an interpreter.
  * - int64 as number vs bigint, the decision recorded in docs/protocol.md.
  *
  * Prints figures only; never asserts on time.
@@ -26,8 +28,10 @@ import {
   encodeProduceRequest,
   type ProduceRequestInput,
 } from '../src/protocol/generated/produce-request.js';
+import { messageSchemas } from '../src/protocol/generated/schemas.js';
 import { Reader } from '../src/protocol/reader.js';
 import { Writer } from '../src/protocol/writer.js';
+import { decodeStruct, encodeStruct } from '../test/protocol/schema-codec.js';
 
 const RECORDS = 1000;
 const VALUE_BYTES = 100;
@@ -205,6 +209,35 @@ async function main(): Promise<void> {
     measure(`Metadata v${metadataVersion} response decode (20×8)`, metadataBytes.length, () => {
       const res = decodeMetadataResponse(new Reader(metadataBytes), metadataVersion);
       sink += res.topics.length;
+    }),
+  );
+
+  // ---- table-driven interpreter, same messages ---------------------------------------------------
+  const produceSchema = messageSchemas.find((m) => m.name === 'ProduceRequest')!;
+  const metadataSchema = messageSchemas.find((m) => m.name === 'MetadataResponse')!;
+  const metadataValue = decodeMetadataResponse(
+    new Reader(metadataBytes),
+    metadataVersion,
+  ) as unknown as Record<string, unknown>;
+  print(
+    measure(`interpreted: Produce v${produceVersion} request decode`, produceBytes.length, () => {
+      sink += Object.keys(
+        decodeStruct(produceSchema, 'ProduceRequest', new Reader(produceBytes), produceVersion),
+      ).length;
+    }),
+  );
+  print(
+    measure(`interpreted: Metadata v${metadataVersion} response encode`, metadataBytes.length, () => {
+      const wr = new Writer(4096);
+      encodeStruct(metadataSchema, 'MetadataResponse', metadataValue, wr, metadataVersion);
+      sink += wr.finish().length;
+    }),
+  );
+  print(
+    measure(`interpreted: Metadata v${metadataVersion} response decode`, metadataBytes.length, () => {
+      sink += Object.keys(
+        decodeStruct(metadataSchema, 'MetadataResponse', new Reader(metadataBytes), metadataVersion),
+      ).length;
     }),
   );
 
