@@ -37,6 +37,7 @@ import { KafkaStorageError, LogAlreadyExistsError, LogClosedError } from './erro
 import { atomicWriteFileSync, fsyncDirSync, readFileIfExists } from './fs-util.js';
 import { HandlePool } from './handles.js';
 import { type Durability, Log } from './log.js';
+import type { ProducerStateSeam } from './producer-state.js';
 
 export const META_PROPERTIES = 'meta.properties';
 /** Kafka names a deleted partition dir `<topic>-<partition>.<id>-delete`. */
@@ -44,6 +45,8 @@ const DELETE_DIR_SUFFIX = '-delete';
 
 export interface LogManagerOptions {
   dir: string;
+  /** Per-partition producer state (idempotence/transactions); recovered right after its log opens. */
+  producerStateFor?: (topic: string, partition: number) => ProducerStateSeam;
   nodeId?: number;
   clusterId?: string;
   /** Config of an existing topic's logs at open(); default: Kafka defaults. */
@@ -89,6 +92,7 @@ export class LogManager {
   #creating = new Map<string, Promise<Log>>();
   #recoveryPoints = new Map<string, number>();
   #logStartOffsets = new Map<string, number>();
+  #producerStates = new Map<string, ProducerStateSeam>();
   #timers: NodeJS.Timeout[] = [];
   #pendingDirDeletes = new Set<{ path: string; timer: NodeJS.Timeout }>();
   #opened = false;
@@ -209,7 +213,9 @@ export class LogManager {
 
   async #openLog(topic: string, partition: number, config: LogConfig): Promise<Log> {
     const key = tpKey(topic, partition);
+    const producerState = this.options.producerStateFor?.(topic, partition);
     const opts = {
+      producerState,
       logger: this.#logger,
       durability: this.options.durability,
       handles: this.handles,
@@ -218,7 +224,17 @@ export class LogManager {
       recoveryPoint: this.#recoveryPoints.get(key),
       logStartOffset: this.#logStartOffsets.get(key),
     };
-    return Log.open(join(this.dir, key), config, opts);
+    const log = await Log.open(join(this.dir, key), config, opts);
+    if (producerState) {
+      await producerState.recover?.(log);
+      this.#producerStates.set(key, producerState);
+    }
+    return log;
+  }
+
+  /** The producer state of an open partition log (see LogManagerOptions.producerStateFor). */
+  producerState(topic: string, partition: number): ProducerStateSeam | undefined {
+    return this.#producerStates.get(tpKey(topic, partition));
   }
 
   #startTimers(): void {
@@ -300,6 +316,8 @@ export class LogManager {
     this.#logs.delete(key);
     this.#recoveryPoints.delete(key);
     this.#logStartOffsets.delete(key);
+    this.#producerStates.get(key)?.close?.();
+    this.#producerStates.delete(key);
     const delay = entry.log.config.fileDeleteDelayMs;
     await entry.log.close();
     const doomed = join(this.dir, `${key}.${randomUUID().replace(/-/g, '')}${DELETE_DIR_SUFFIX}`);

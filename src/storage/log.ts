@@ -498,11 +498,7 @@ export class Log {
     }
   }
 
-  #appendSync(
-    records: Buffer,
-    options: AppendOptions,
-    assignOffsets: boolean,
-  ): AppendResult & { messages: number } {
+  #appendSync(records: Buffer, options: AppendOptions, assignOffsets: boolean): AppendResult {
     this.#checkOpen();
     const now = options.appendTime ?? this.#now();
     const scan = this.#scanAppend(records);
@@ -582,17 +578,14 @@ export class Log {
       logStartOffset: this.#logStartOffset,
       maxTimestamp: maxTs,
       offsetOfMaxTimestamp: offsetOfMaxTs,
-      messages: scan.messages,
     };
   }
 
-  async #afterAppend(r: AppendResult & { messages: number }): Promise<AppendResult> {
-    const { messages: _m, ...result } = r;
-    if (this.#durability === 'fsync') {
-      await this.#groupSync();
-    } else if (this.#unflushedMessages >= this.#config.flushMessages) {
-      await this.flush();
-    } else if (this.#config.flushMs < LONG_MAX && this.#flushTimer === null) {
+  /** Durability and flush policy after the write; a plain resolved promise on the common path. */
+  #afterAppend(result: AppendResult): Promise<AppendResult> {
+    if (this.#durability === 'fsync') return this.#groupSync().then(() => result);
+    if (this.#unflushedMessages >= this.#config.flushMessages) return this.flush().then(() => result);
+    if (this.#config.flushMs < LONG_MAX && this.#flushTimer === null) {
       this.#flushTimer = setTimeout(() => {
         this.#flushTimer = null;
         if (!this.#closed)
@@ -600,7 +593,7 @@ export class Log {
       }, this.#config.flushMs);
       this.#flushTimer.unref();
     }
-    return result;
+    return Promise.resolve(result);
   }
 
   /** Kafka's roll conditions: size, time (segment.ms from the first batch's timestamp), full index, offset range. */

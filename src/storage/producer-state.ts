@@ -8,6 +8,9 @@
  * rebuilding from the log on restart are the idempotence/transactions work's to add.
  */
 import {
+  attributes,
+  BatchAttributes,
+  BatchOffsets,
   baseSequence,
   lastOffsetDelta,
   maxTimestamp,
@@ -23,6 +26,32 @@ export interface ProducerBatchInfo {
   firstOffset: number;
   lastOffset: number;
   maxTimestamp: number;
+  /** The batch's transactional attribute. */
+  isTransactional: boolean;
+  /** For a control batch, the type in its first record's key (0 abort, 1 commit, …); -1 otherwise. */
+  controlType: number;
+}
+
+/**
+ * Thrown by `check` for a batch the producer already wrote (a retry): the append is acknowledged
+ * with the original offsets and nothing is written.
+ */
+export class DuplicateBatchError extends Error {
+  override name = 'DuplicateBatchError';
+  readonly firstOffset: number;
+  readonly lastOffset: number;
+  constructor(firstOffset: number, lastOffset: number) {
+    super(`duplicate batch, written before at offsets ${firstOffset}..${lastOffset}`);
+    this.firstOffset = firstOffset;
+    this.lastOffset = lastOffset;
+  }
+}
+
+/** An aborted transaction's range in one partition (Kafka's AbortedTxn). */
+export interface AbortedTxnRange {
+  producerId: number;
+  firstOffset: number;
+  lastOffset: number;
 }
 
 export interface ProducerStateSeam {
@@ -39,6 +68,28 @@ export interface ProducerStateSeam {
   onLogStartOffset(offset: number): void;
   /** A chance to write a snapshot as of `offset` (called at flush). */
   snapshot?(dir: string, offset: number): void;
+  /** After the log opened and recovered: load the latest snapshot and replay the log past it. */
+  recover?(log: RecoverableLog): Promise<void>;
+  /** First offset of the earliest open transaction, or null (the last stable offset's bound). */
+  firstUnstableOffset?(): number | null;
+  /** Aborted transactions with lastOffset >= `from` and firstOffset < `upTo` (read_committed fetch). */
+  abortedTransactions?(from: number, upTo: number): AbortedTxnRange[];
+  /** The log is being deleted or closed. */
+  close?(): void;
+}
+
+/** What `recover` reads of the log. */
+export interface RecoverableLog {
+  readonly dir: string;
+  readonly logStartOffset: number;
+  readonly logEndOffset: number;
+  segmentBaseOffsets(): number[];
+  read(
+    fromOffset: number,
+    maxBytes: number,
+    upToOffset?: number,
+    minOneMessage?: boolean,
+  ): Promise<{ records: Buffer[] }>;
 }
 
 /** Header fields of the batch at `pos` as a ProducerBatchInfo, or null without a producer id. */
@@ -55,7 +106,37 @@ export function producerBatchInfo(buf: Buffer, pos: number, firstOffset = -1): P
     firstOffset,
     lastOffset: firstOffset < 0 ? -1 : firstOffset + delta,
     maxTimestamp: maxTimestamp(buf, pos),
+    isTransactional: (attributes(buf, pos) & BatchAttributes.transactional) !== 0,
+    controlType: (attributes(buf, pos) & BatchAttributes.control) !== 0 ? controlTypeOf(buf, pos) : -1,
   };
+}
+
+/**
+ * The control type of a control batch: the key of its first record (control batches are never
+ * compressed). Walks the record's varint header: length, attributes, timestampDelta, offsetDelta,
+ * keyLength, then key = version int16, type int16. -1 when unreadable.
+ */
+function controlTypeOf(buf: Buffer, pos: number): number {
+  const end = pos + 12 + buf.readInt32BE(pos + BatchOffsets.batchLength);
+  let p = pos + BatchOffsets.records;
+  const skipVarint = (): number => {
+    let shift = 0;
+    let value = 0;
+    while (p < end && shift <= 63) {
+      const b = buf[p++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if ((b & 0x80) === 0) return value % 2 === 0 ? value / 2 : -(value + 1) / 2;
+      shift += 7;
+    }
+    return Number.NaN;
+  };
+  skipVarint(); // record length
+  p++; // attributes
+  skipVarint(); // timestampDelta
+  skipVarint(); // offsetDelta
+  const keyLength = skipVarint();
+  if (!(keyLength >= 4) || p + 4 > end) return -1;
+  return buf.readInt16BE(p + 2);
 }
 
 export class SimpleProducerState implements ProducerStateSeam {
