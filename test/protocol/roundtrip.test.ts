@@ -9,6 +9,11 @@ import {
   responseHeaderVersion,
 } from '../../src/protocol/generated/apis.js';
 import { ErrorCode, errorCodeName } from '../../src/protocol/generated/error-codes.js';
+import {
+  decodeApiVersionsResponse,
+  encodeApiVersionsResponse,
+} from '../../src/protocol/generated/api-versions-response.js';
+import { encodeFetchRequest } from '../../src/protocol/generated/fetch-request.js';
 import { decodeFetchResponse, encodeFetchResponse } from '../../src/protocol/generated/fetch-response.js';
 import { decodeRequestHeader } from '../../src/protocol/generated/request-header.js';
 import { type MessageSchema, messageSchemas } from '../../src/protocol/generated/schemas.js';
@@ -99,6 +104,86 @@ describe('generated codecs agree with the table-driven interpreter (test/protoco
         );
       }
     }
+  });
+});
+
+describe('tagged fields, byte for byte (worked out by hand from protocol.html)', () => {
+  it('ApiVersionsResponse v3: known tags in order, defaults left out, unknown tags merged by tag', () => {
+    const w = new Writer();
+    encodeApiVersionsResponse(
+      w,
+      {
+        errorCode: 0,
+        apiKeys: [{ apiKey: 18, minVersion: 0, maxVersion: 4 }],
+        throttleTimeMs: 0,
+        finalizedFeaturesEpoch: 5,
+        zkMigrationReady: true,
+        supportedFeatures: [],
+        _unknownTaggedFields: [{ tag: 2 + 5, data: Buffer.from([0xaa]) }],
+      },
+      3,
+    );
+    const expected = Buffer.from(
+      [
+        '0000', // errorCode
+        '02', // apiKeys: compact array of 1
+        '00120000000400', // apiKey 18, min 0, max 4, no tags
+        '00000000', // throttleTimeMs
+        '03', // three tagged fields (supportedFeatures is empty: default, left out)
+        '01080000000000000005', // tag 1: finalizedFeaturesEpoch = 5
+        '030101', // tag 3: zkMigrationReady = true
+        '0701aa', // tag 7: unknown, kept
+      ].join(''),
+      'hex',
+    );
+    const bytes = w.toBuffer();
+    assert.deepEqual(bytes, expected);
+    const back = decodeApiVersionsResponse(new Reader(bytes), 3);
+    assert.equal(back.finalizedFeaturesEpoch, 5);
+    assert.equal(back.zkMigrationReady, true);
+    assert.deepEqual(back.supportedFeatures, []);
+    assert.deepEqual(back._unknownTaggedFields, [{ tag: 7, data: Buffer.from([0xaa]) }]);
+  });
+
+  it('FetchRequest v15: a tagged struct (replicaState) carries its own tagged-field section', () => {
+    const w = new Writer();
+    encodeFetchRequest(
+      w,
+      {
+        clusterId: null,
+        replicaState: { replicaId: 3, replicaEpoch: 9 },
+        maxWaitMs: 500,
+        minBytes: 1,
+        maxBytes: 1000,
+        isolationLevel: 0,
+        sessionId: 0,
+        sessionEpoch: -1,
+        topics: [],
+        forgottenTopicsData: [],
+        rackId: '',
+      },
+      15,
+    );
+    const expected = Buffer.from(
+      [
+        '000001f4', // maxWaitMs 500
+        '00000001', // minBytes
+        '000003e8', // maxBytes 1000
+        '00', // isolationLevel
+        '00000000', // sessionId
+        'ffffffff', // sessionEpoch -1
+        '01', // topics: empty compact array
+        '01', // forgottenTopicsData: empty
+        '01', // rackId: ""
+        '01', // one tagged field (clusterId null = default, left out)
+        '010d', // tag 1, 13 bytes
+        '00000003', // replicaId 3
+        '0000000000000009', // replicaEpoch 9
+        '00', // the struct's own (empty) tagged fields
+      ].join(''),
+      'hex',
+    );
+    assert.deepEqual(w.toBuffer(), expected);
   });
 });
 
