@@ -3,7 +3,7 @@ import { TOPIC_CONFIGS } from '../storage/config.js';
 import {
   type BrokerConfig,
   brokerConfigDef,
-  checkConfigValue,
+  checkBrokerConfigValue,
   ConfigSource,
   ConfigTypeCode,
 } from './config.js';
@@ -216,7 +216,7 @@ export async function alterBrokerConfigs(
     if (!def) throw new KafkaError(ErrorCode.INVALID_CONFIG, `Unknown broker config: ${k}`);
     if (!def.dynamic)
       throw new KafkaError(ErrorCode.INVALID_CONFIG, `Cannot update these configs dynamically: Set(${k})`);
-    const bad = checkConfigValue(def.type, v);
+    const bad = checkBrokerConfigValue(def, v);
     if (bad)
       throw new KafkaError(ErrorCode.INVALID_CONFIG, `Invalid value ${v} for configuration ${k}: ${bad}`);
   }

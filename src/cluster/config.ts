@@ -15,98 +15,332 @@ export type ConfigType =
   | 'class'
   | 'password';
 
+/** Checks a value that already parses as its type; returns why it is refused, or null. */
+export type ConfigCheck = (value: string) => string | null;
+
 export interface ConfigDef {
   readonly name: string;
   readonly type: ConfigType;
   /** Kafka's default as a string; null when Kafka has none. */
   readonly default: string | null;
+  /** One line for `gregor serve --help`, the README and DescribeConfigs' documentation. */
+  readonly doc: string;
   /** Whether IncrementalAlterConfigs may change it on a running broker (Kafka's dynamic broker configs). */
   readonly dynamic?: boolean;
   readonly sensitive?: boolean;
+  /** A check beyond the type (a range, a set of values). */
+  readonly check?: ConfigCheck;
+  /** A Gregor setting Kafka does not have (it never appears in DescribeConfigs). */
+  readonly gregor?: boolean;
+}
+
+interface DefExtra {
+  dynamic?: boolean;
+  sensitive?: boolean;
+  check?: ConfigCheck;
+  gregor?: boolean;
 }
 
 const def = (
   name: string,
   type: ConfigType,
   dflt: string | null,
-  extra: { dynamic?: boolean; sensitive?: boolean } = {},
-): ConfigDef => ({ name, type, default: dflt, ...extra });
+  doc: string,
+  extra: DefExtra = {},
+): ConfigDef => ({
+  name,
+  type,
+  default: dflt,
+  doc,
+  ...extra,
+});
 
-/** The broker configs Gregor knows, Kafka's names and defaults. */
+/** Refuses numbers below `min`. */
+export const atLeast =
+  (min: number): ConfigCheck =>
+  (v) =>
+    Number(v) < min ? `must be at least ${min}` : null;
+
+/** Refuses numbers outside [min, max]. */
+export const between =
+  (min: number, max: number): ConfigCheck =>
+  (v) =>
+    Number(v) < min || Number(v) > max ? `must be from ${min} to ${max}` : null;
+
+/** Accepts one of `values` (a list type: each item must be one of them). */
+export const oneOf =
+  (values: readonly string[], list = false): ConfigCheck =>
+  (v) => {
+    const items = list ? v.split(',').map((s) => s.trim()) : [v];
+    const bad = items.find((s) => !values.includes(s));
+    return bad === undefined ? null : `'${bad}' is not one of ${values.join(', ')}`;
+  };
+
+const LISTENER = /^[A-Za-z0-9_]+:\/\/(\[[^\]]*\]|[^:,]*):\d+$/;
+const checkListeners: ConfigCheck = (v) => {
+  for (const entry of v.split(',').map((s) => s.trim())) {
+    if (entry === '') continue;
+    if (!LISTENER.test(entry)) return `'${entry}' is not NAME://host:port (e.g. PLAINTEXT://127.0.0.1:9092)`;
+    const port = Number(entry.slice(entry.lastIndexOf(':') + 1));
+    if (port > 65535) return `'${entry}' has a port above 65535`;
+  }
+  return null;
+};
+const checkHostPort: ConfigCheck = (v) => {
+  if (v.trim() === '') return null;
+  const m = /^(\[[^\]]*\]|[^:]*):(\d+)$/.exec(v.trim());
+  if (!m) return `'${v}' is not host:port (e.g. 127.0.0.1:9644), or empty for off`;
+  if (Number(m[2]) > 65535) return `'${v}' has a port above 65535`;
+  return null;
+};
+
+const COMPRESSION = ['uncompressed', 'zstd', 'lz4', 'snappy', 'gzip', 'producer'];
+const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/**
+ * Every broker setting Gregor reads: Kafka's names and defaults (plus a few of Gregor's own,
+ * marked `gregor`). The one source of truth for names, defaults, types, validation and the text
+ * of `gregor serve --help`.
+ */
 export const brokerConfigDefs: readonly ConfigDef[] = [
-  def('node.id', 'int', '1'),
-  def('broker.id', 'int', '-1'),
-  def('process.roles', 'list', 'broker,controller'),
-  def('listeners', 'list', 'PLAINTEXT://127.0.0.1:9092'),
-  def('advertised.listeners', 'list', null),
+  // Server basics
+  def('node.id', 'int', '1', 'id of this broker in the cluster', { check: atLeast(0) }),
+  def('broker.id', 'int', '-1', 'older name of node.id (kept for old config files)'),
+  def('process.roles', 'list', 'broker,controller', 'roles of this node; a single node is both', {
+    check: oneOf(['broker', 'controller'], true),
+  }),
+  def('listeners', 'list', 'PLAINTEXT://127.0.0.1:9092', 'where clients connect: NAME://host:port,...', {
+    check: checkListeners,
+  }),
+  def('advertised.listeners', 'list', null, 'addresses given to clients, when not the listeners', {
+    check: checkListeners,
+  }),
   def(
     'listener.security.protocol.map',
     'string',
     'PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL',
+    'listener name to security protocol',
   ),
-  def('inter.broker.listener.name', 'string', null),
-  def('log.dirs', 'list', null),
-  def('log.dir', 'string', '/tmp/kafka-logs'),
-  def('num.partitions', 'int', '1'),
-  def('default.replication.factor', 'int', '1'),
-  def('auto.create.topics.enable', 'boolean', 'true'),
-  def('delete.topic.enable', 'boolean', 'true'),
-  def('message.max.bytes', 'int', '1048588', { dynamic: true }),
-  def('socket.request.max.bytes', 'int', '104857600'),
-  def('socket.send.buffer.bytes', 'int', '102400'),
-  def('socket.receive.buffer.bytes', 'int', '102400'),
-  def('connections.max.idle.ms', 'long', '600000'),
-  def('max.connections', 'int', '2147483647', { dynamic: true }),
-  def('queued.max.requests', 'int', '500'),
-  def('request.timeout.ms', 'int', '30000'),
-  def('log.retention.hours', 'int', '168'),
-  def('log.retention.minutes', 'int', null),
-  def('log.retention.ms', 'long', null, { dynamic: true }),
-  def('log.retention.bytes', 'long', '-1', { dynamic: true }),
-  def('log.retention.check.interval.ms', 'long', '300000'),
-  def('log.segment.bytes', 'int', '1073741824', { dynamic: true }),
-  def('log.roll.hours', 'int', '168'),
-  def('log.roll.ms', 'long', null, { dynamic: true }),
-  def('log.index.size.max.bytes', 'int', '10485760', { dynamic: true }),
-  def('log.index.interval.bytes', 'int', '4096', { dynamic: true }),
-  def('log.flush.interval.messages', 'long', '9223372036854775807', { dynamic: true }),
-  def('log.flush.interval.ms', 'long', null, { dynamic: true }),
-  def('log.cleanup.policy', 'list', 'delete', { dynamic: true }),
-  def('log.cleaner.delete.retention.ms', 'long', '86400000', { dynamic: true }),
-  def('log.cleaner.min.compaction.lag.ms', 'long', '0', { dynamic: true }),
-  def('log.cleaner.max.compaction.lag.ms', 'long', '9223372036854775807', { dynamic: true }),
-  def('log.cleaner.min.cleanable.ratio', 'double', '0.5', { dynamic: true }),
-  def('log.message.timestamp.type', 'string', 'CreateTime', { dynamic: true }),
-  def('log.message.timestamp.before.max.ms', 'long', '9223372036854775807', { dynamic: true }),
-  def('log.message.timestamp.after.max.ms', 'long', '3600000', { dynamic: true }),
-  def('log.preallocate', 'boolean', 'false', { dynamic: true }),
-  def('log.segment.delete.delay.ms', 'long', '60000', { dynamic: true }),
-  def('log.local.retention.ms', 'long', '-2', { dynamic: true }),
-  def('log.local.retention.bytes', 'long', '-2', { dynamic: true }),
-  def('compression.type', 'string', 'producer', { dynamic: true }),
-  def('min.insync.replicas', 'int', '1', { dynamic: true }),
-  def('unclean.leader.election.enable', 'boolean', 'false', { dynamic: true }),
-  def('num.network.threads', 'int', '3', { dynamic: true }),
-  def('num.io.threads', 'int', '8', { dynamic: true }),
-  def('num.recovery.threads.per.data.dir', 'int', '2', { dynamic: true }),
-  def('offsets.topic.num.partitions', 'int', '50'),
-  def('offsets.topic.replication.factor', 'short', '3'),
-  def('offsets.retention.minutes', 'int', '10080'),
-  def('transaction.state.log.num.partitions', 'int', '50'),
-  def('transaction.state.log.replication.factor', 'short', '3'),
-  def('transaction.state.log.min.isr', 'int', '2'),
-  def('group.initial.rebalance.delay.ms', 'int', '3000'),
-  def('group.min.session.timeout.ms', 'int', '6000'),
-  def('group.max.session.timeout.ms', 'int', '1800000'),
-  def('fetch.max.bytes', 'int', '57671680'),
-  def('max.incremental.fetch.session.cache.slots', 'int', '1000'),
-  def('replica.fetch.max.bytes', 'int', '1048576'),
-  def('replica.lag.time.max.ms', 'long', '30000'),
-  def('producer.purgatory.purge.interval.requests', 'int', '1000'),
-  def('fetch.purgatory.purge.interval.requests', 'int', '1000'),
+  def('inter.broker.listener.name', 'string', null, 'listener brokers use between themselves', {}),
+  def('log.dirs', 'list', null, 'directories holding the partition logs (the first one is used)'),
+  def(
+    'log.dir',
+    'string',
+    '/tmp/gregor-logs',
+    'data directory when log.dirs is unset (Kafka: /tmp/kafka-logs)',
+  ),
+  def('num.partitions', 'int', '1', 'partitions of an auto-created topic', { check: atLeast(1) }),
+  def('default.replication.factor', 'int', '1', 'replicas of an auto-created topic', { check: atLeast(1) }),
+  def('auto.create.topics.enable', 'boolean', 'true', 'create a topic when a client first asks for it'),
+  def('delete.topic.enable', 'boolean', 'true', 'allow DeleteTopics'),
+  def('message.max.bytes', 'int', '1048588', 'largest record batch a topic accepts', {
+    dynamic: true,
+    check: atLeast(0),
+  }),
+  // Network
+  def('socket.request.max.bytes', 'int', '104857600', 'largest request; a bigger one closes the connection', {
+    check: atLeast(1),
+  }),
+  def('socket.send.buffer.bytes', 'int', '102400', 'SO_SNDBUF of client sockets (-1: OS default)'),
+  def('socket.receive.buffer.bytes', 'int', '102400', 'SO_RCVBUF of client sockets (-1: OS default)', {}),
+  def('connections.max.idle.ms', 'long', '600000', 'close connections idle this long', { check: atLeast(1) }),
+  def('max.connections', 'int', '2147483647', 'connections accepted at once; more are closed', {
+    dynamic: true,
+    check: atLeast(0),
+  }),
+  def('queued.max.requests', 'int', '500', 'requests queued before reading stops', {
+    check: atLeast(1),
+  }),
+  def('request.timeout.ms', 'int', '30000', 'how long a request may wait inside the broker'),
+  // Retention and segments
+  def('log.retention.hours', 'int', '168', 'keep records this many hours (7 days)', { check: atLeast(-1) }),
+  def('log.retention.minutes', 'int', null, 'keep records this many minutes; wins over .hours', {
+    check: atLeast(-1),
+  }),
+  def('log.retention.ms', 'long', null, 'keep records this many ms; wins over .minutes (-1: forever)', {
+    dynamic: true,
+    check: atLeast(-1),
+  }),
+  def('log.retention.bytes', 'long', '-1', 'keep at most this many bytes per partition (-1: no limit)', {
+    dynamic: true,
+  }),
+  def('log.retention.check.interval.ms', 'long', '300000', 'how often retention runs', { check: atLeast(1) }),
+  def('log.segment.bytes', 'int', '1073741824', 'roll a new segment file at this size', {
+    dynamic: true,
+    check: atLeast(14),
+  }),
+  def('log.roll.hours', 'int', '168', 'roll a new segment after this many hours', { check: atLeast(1) }),
+  def('log.roll.ms', 'long', null, 'roll a new segment after this many ms; wins over .hours', {
+    dynamic: true,
+    check: atLeast(1),
+  }),
+  def('log.index.size.max.bytes', 'int', '10485760', 'largest offset/time index file', {
+    dynamic: true,
+    check: atLeast(4),
+  }),
+  def('log.index.interval.bytes', 'int', '4096', 'bytes between offset index entries', {
+    dynamic: true,
+    check: atLeast(0),
+  }),
+  def('log.flush.interval.messages', 'long', '9223372036854775807', 'fsync after this many records', {
+    dynamic: true,
+    check: atLeast(1),
+  }),
+  def('log.flush.interval.ms', 'long', null, 'fsync after this many ms (unset: leave it to the OS)', {
+    dynamic: true,
+  }),
+  def('log.cleanup.policy', 'list', 'delete', 'delete old segments, or compact by key', {
+    dynamic: true,
+    check: oneOf(['delete', 'compact'], true),
+  }),
+  def('log.cleaner.delete.retention.ms', 'long', '86400000', 'how long compaction keeps tombstones', {
+    dynamic: true,
+    check: atLeast(0),
+  }),
+  def('log.cleaner.min.compaction.lag.ms', 'long', '0', 'records younger than this are not compacted', {
+    dynamic: true,
+    check: atLeast(0),
+  }),
+  def(
+    'log.cleaner.max.compaction.lag.ms',
+    'long',
+    '9223372036854775807',
+    'records older than this are compacted soon',
+    { dynamic: true, check: atLeast(1) },
+  ),
+  def('log.cleaner.min.cleanable.ratio', 'double', '0.5', 'dirty share of a log that triggers compaction', {
+    dynamic: true,
+    check: between(0, 1),
+  }),
+  def(
+    'log.message.timestamp.type',
+    'string',
+    'CreateTime',
+    "records keep the producer's time, or get the broker's",
+    {
+      dynamic: true,
+      check: oneOf(['CreateTime', 'LogAppendTime']),
+    },
+  ),
+  def(
+    'log.message.timestamp.before.max.ms',
+    'long',
+    '9223372036854775807',
+    'refuse records timestamped this far in the past',
+    { dynamic: true, check: atLeast(0) },
+  ),
+  def('log.message.timestamp.after.max.ms', 'long', '3600000', 'refuse records timestamped this far ahead', {
+    dynamic: true,
+    check: atLeast(0),
+  }),
+  def('log.preallocate', 'boolean', 'false', 'preallocate segment files', { dynamic: true }),
+  def('log.segment.delete.delay.ms', 'long', '60000', 'wait before deleting a removed segment', {
+    dynamic: true,
+    check: atLeast(0),
+  }),
+  def('log.local.retention.ms', 'long', '-2', 'tiered storage: local retention (-2: as log.retention.ms)', {
+    dynamic: true,
+  }),
+  def(
+    'log.local.retention.bytes',
+    'long',
+    '-2',
+    'tiered storage: local retention (-2: as log.retention.bytes)',
+    {
+      dynamic: true,
+    },
+  ),
+  def('compression.type', 'string', 'producer', "codec topics are stored with ('producer': as sent)", {
+    dynamic: true,
+    check: oneOf(COMPRESSION),
+  }),
+  // Replication
+  def('min.insync.replicas', 'int', '1', 'replicas that must have a write for acks=all', {
+    dynamic: true,
+    check: atLeast(1),
+  }),
+  def('unclean.leader.election.enable', 'boolean', 'false', 'let an out-of-sync replica become leader', {
+    dynamic: true,
+  }),
+  def('num.network.threads', 'int', '3', 'Kafka network threads (Gregor runs one event loop)', {
+    dynamic: true,
+  }),
+  def('num.io.threads', 'int', '8', 'Kafka request threads (Gregor runs one event loop)', {
+    dynamic: true,
+  }),
+  def('num.recovery.threads.per.data.dir', 'int', '2', 'logs recovered at once on start', {
+    dynamic: true,
+    check: atLeast(1),
+  }),
+  // Groups and offsets
+  def('offsets.topic.num.partitions', 'int', '50', 'partitions of __consumer_offsets', { check: atLeast(1) }),
+  def(
+    'offsets.topic.replication.factor',
+    'short',
+    '3',
+    'replicas of __consumer_offsets (capped by brokers)',
+    {
+      check: atLeast(1),
+    },
+  ),
+  def('offsets.retention.minutes', 'int', '10080', 'keep committed offsets of empty groups this long', {
+    check: atLeast(1),
+  }),
+  def('transaction.state.log.num.partitions', 'int', '50', 'partitions of __transaction_state', {
+    check: atLeast(1),
+  }),
+  def('transaction.state.log.replication.factor', 'short', '3', 'replicas of __transaction_state', {
+    check: atLeast(1),
+  }),
+  def('transaction.state.log.min.isr', 'int', '2', 'min.insync.replicas of __transaction_state', {
+    check: atLeast(1),
+  }),
+  def('group.initial.rebalance.delay.ms', 'int', '3000', 'wait for more members before the first rebalance', {
+    check: atLeast(0),
+  }),
+  def('group.min.session.timeout.ms', 'int', '6000', 'smallest session timeout a member may ask for', {
+    check: atLeast(0),
+  }),
+  def('group.max.session.timeout.ms', 'int', '1800000', 'largest session timeout a member may ask for', {
+    check: atLeast(0),
+  }),
+  // Fetch
+  def('fetch.max.bytes', 'int', '57671680', 'largest fetch response', { check: atLeast(1024) }),
+  def('max.incremental.fetch.session.cache.slots', 'int', '1000', 'incremental fetch sessions kept', {
+    check: atLeast(0),
+  }),
+  def('replica.fetch.max.bytes', 'int', '1048576', 'bytes a follower fetches per partition', {
+    check: atLeast(0),
+  }),
+  def('replica.lag.time.max.ms', 'long', '30000', 'a follower this far behind leaves the ISR', {
+    check: atLeast(1),
+  }),
+  def('producer.purgatory.purge.interval.requests', 'int', '1000', 'Kafka purgatory tuning'),
+  def('fetch.purgatory.purge.interval.requests', 'int', '1000', 'Kafka purgatory tuning'),
+  // Gregor's own
+  def(
+    'admin.listener',
+    'string',
+    '',
+    'host:port of the admin HTTP server (/metrics, /health, /ready); empty: off',
+    {
+      gregor: true,
+      check: checkHostPort,
+    },
+  ),
+  def('logger.level', 'string', 'info', 'log level: trace, debug, info, warn, error, fatal, silent', {
+    gregor: true,
+    check: oneOf(LOG_LEVELS),
+  }),
+  def('logger.format', 'string', 'auto', 'log format: json, pretty, or auto (pretty on a terminal)', {
+    gregor: true,
+    check: oneOf(['auto', 'json', 'pretty']),
+  }),
 ];
 
 const defsByName = new Map(brokerConfigDefs.map((d) => [d.name, d]));
+/** The settings Kafka has too (DescribeConfigs lists only these). */
+const kafkaConfigDefs = brokerConfigDefs.filter((d) => !d.gregor);
 
 export function brokerConfigDef(name: string): ConfigDef | undefined {
   return defsByName.get(name);
@@ -160,6 +394,37 @@ export function checkConfigValue(type: ConfigType, value: string): string | null
   }
 }
 
+/** Checks a broker setting's value against its type and its own check; returns why it is refused. */
+export function checkBrokerConfigValue(d: ConfigDef, value: string): string | null {
+  return checkConfigValue(d.type, value) ?? (d.check ? d.check(value.trim()) : null);
+}
+
+/** Broker setting names Gregor does not know (they are kept, and `gregor serve` warns about them). */
+export function unknownConfigNames(values: Record<string, string>): string[] {
+  return Object.keys(values).filter((k) => !defsByName.has(k));
+}
+
+/** The environment variable that sets a broker setting: GREGOR_ and the name upper-cased, dots as underscores. */
+export function configEnvName(name: string): string {
+  return `GREGOR_${name.toUpperCase().replace(/[.-]/g, '_')}`;
+}
+
+/**
+ * Broker settings from GREGOR_* environment variables: GREGOR_LOG_RETENTION_HOURS sets
+ * log.retention.hours. A variable matching no known setting maps to the lower-cased name with
+ * dots (and is then reported as unknown).
+ */
+export function configFromEnv(env: NodeJS.ProcessEnv): Map<string, { name: string; value: string }> {
+  const byEnv = new Map(brokerConfigDefs.map((d) => [configEnvName(d.name), d.name]));
+  const out = new Map<string, { name: string; value: string }>();
+  for (const [key, value] of Object.entries(env)) {
+    if (!key.startsWith('GREGOR_') || value === undefined) continue;
+    const name = byEnv.get(key) ?? key.slice('GREGOR_'.length).toLowerCase().replace(/_/g, '.');
+    out.set(key, { name, value });
+  }
+  return out;
+}
+
 export interface ConfigEntryView {
   readonly name: string;
   readonly value: string | null;
@@ -179,7 +444,7 @@ export class BrokerConfig {
     for (const [name, value] of Object.entries(values)) {
       const d = defsByName.get(name);
       if (d) {
-        const problem = checkConfigValue(d.type, value);
+        const problem = checkBrokerConfigValue(d, value);
         if (problem) throw new ConfigError(`${name}: ${problem}`);
       }
       this.#static.set(name, value);
@@ -239,7 +504,7 @@ export class BrokerConfig {
 
   /** Every known config with its effective value and source, for DescribeConfigs. */
   entries(): ConfigEntryView[] {
-    return brokerConfigDefs.map((d) => ({
+    return kafkaConfigDefs.map((d) => ({
       name: d.name,
       value: this.get(d.name),
       source: this.source(d.name),

@@ -270,6 +270,8 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
       results = await readAll(ctx, wanted, request);
       if (Date.now() >= deadline) break;
     }
+    const { metrics } = ctx.services;
+    for (const r of results) if (r.bytes > 0) metrics.topic(r.wanted.topic).bytesOut += r.bytes;
 
     if (!session)
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: byTopic(results) };

@@ -46,6 +46,8 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
     const responses = await Promise.all(
       request.topicData.map(async (topic) => {
         const meta = metadata.topic(topic.name);
+        const counters = meta ? ctx.services.metrics.topic(topic.name) : null;
+        if (counters) counters.produceRequests++;
         const partitionResponses = await Promise.all(
           topic.partitionData.map(async (p): Promise<ProduceResponsePartitionProduceResponseInput> => {
             if (!acksValid) return partitionError(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
@@ -64,6 +66,10 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
               });
               if (!check.ok) throw check.error;
               const info = await partition.appendAsLeader(records, Date.now());
+              if (counters) {
+                counters.messagesIn += info.lastOffset - info.firstOffset + 1;
+                counters.bytesIn += records.length;
+              }
               return {
                 index: p.index,
                 errorCode: ErrorCode.NONE,
@@ -75,6 +81,7 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
               };
             } catch (err) {
               failed = true;
+              if (counters) counters.failedProduceRequests++;
               const code = errorCodeOf(err);
               if (!(err instanceof KafkaError)) {
                 ctx.services.logger.error({ err, topic: topic.name, partition: p.index }, 'produce failed');

@@ -1,4 +1,5 @@
 import type { Logger } from '../core/log.js';
+import type { BrokerMetrics } from '../core/metrics.js';
 import type { BrokerConfig } from '../cluster/config.js';
 import type { Controller } from '../cluster/controller.js';
 import type { MetadataStore } from '../cluster/metadata-store.js';
@@ -65,6 +66,8 @@ export interface BrokerServices {
   /** Topic creation, deletion, partition growth and topic configs (the single node is its own controller). */
   readonly controller: Controller;
   readonly logger: Logger;
+  /** Counters for the admin server's /metrics (per API, per topic). */
+  readonly metrics: BrokerMetrics;
   /** The broker's own advertised endpoint(s), for Metadata/FindCoordinator/DescribeCluster. */
   readonly advertisedListeners: readonly AdvertisedListener[];
   /** The group coordinator; filled by src/group/ (issue #4). Undefined until then. */

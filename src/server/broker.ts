@@ -4,6 +4,7 @@ import { BrokerConfig, ConfigError } from '../cluster/config.js';
 import { Controller } from '../cluster/controller.js';
 import { LocalMetadataStore } from '../cluster/local-metadata-store.js';
 import type { Logger } from '../core/log.js';
+import { BrokerMetrics } from '../core/metrics.js';
 import { createHandlers } from '../handlers/index.js';
 import type { AdvertisedListener, BrokerServices } from '../handlers/types.js';
 import { openStorageLog, reconfigureStorageLog } from '../replica/storage-log.js';
@@ -49,6 +50,8 @@ export class Broker {
   #logs: LogManager | null = null;
   #services: BrokerServices | null = null;
   #stopping: Promise<void> | null = null;
+  /** Counters read by the admin server's /metrics. */
+  readonly metrics = new BrokerMetrics();
 
   constructor(config: BrokerConfig, log: Logger) {
     this.config = config;
@@ -58,6 +61,16 @@ export class Broker {
   get services(): BrokerServices {
     if (!this.#services) throw new Error('broker not started');
     return this.#services;
+  }
+
+  /** Client connections open now, by listener name. */
+  connectionCounts(): { listener: string; count: number }[] {
+    return this.#listeners.map((l) => ({ listener: l.name, count: l.connectionCount }));
+  }
+
+  /** True once start() has bound every listener, false again once stop() begins. */
+  get serving(): boolean {
+    return this.#listeners.length > 0 && this.#stopping === null && this.metrics.startedAt > 0;
   }
 
   /** The bound port of each listener, in `listeners` order. */
@@ -98,6 +111,7 @@ export class Broker {
       metadata: store,
       replicas,
       logger: this.log,
+      metrics: this.metrics,
       advertisedListeners: advertised,
       controller: new Controller(store, config, replicas, this.log),
     };
@@ -118,6 +132,7 @@ export class Broker {
       this.#listeners.push(listener);
     }
     advertised.push(...this.#advertise(listenerSpecs));
+    this.metrics.startedAt = Date.now();
   }
 
   /** advertised.listeners, defaulting to `listeners` with the bound ports (port 0 picks one). */

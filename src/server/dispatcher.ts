@@ -32,6 +32,7 @@ export function createDispatcher(
     const apiKey = frame.readInt16BE(0);
     const apiVersion = frame.readInt16BE(2);
     const correlationId = frame.readInt32BE(4);
+    const started = performance.now();
     const handler = handlers.get(apiKey);
     const codec = handler ? codecs(apiKey) : undefined;
     if (!handler || !codec) throw new CloseConnection(`unknown api key ${apiKey} (version ${apiVersion})`);
@@ -72,6 +73,7 @@ export function createDispatcher(
       services,
     };
     const encode = (result: unknown): Buffer[] | null => {
+      services.metrics.observeRequest(apiKey, performance.now() - started);
       if (result === NO_RESPONSE) return null;
       const w = new Writer();
       w.int32(correlationId);
