@@ -1,6 +1,9 @@
 import { assert } from '../core/assert.js';
 import { subscribedTopics } from './consumer-protocol.js';
 import { ErrorCode } from './errors.js';
+import { GroupOffsets } from './offsets.js';
+
+export type { CommittedOffset } from './offsets.js';
 
 /** The classic protocol's group states, named as Kafka reports them in ListGroups/DescribeGroups. */
 export const GroupState = {
@@ -54,14 +57,6 @@ export interface SyncGroupResult {
   protocolType: string | null;
   protocolName: string | null;
   assignment: Uint8Array;
-}
-
-export interface CommittedOffset {
-  offset: number;
-  leaderEpoch: number;
-  metadata: string;
-  commitTimestamp: number;
-  expireTimestamp: number;
 }
 
 const emptyBytes = new Uint8Array(0);
@@ -138,8 +133,8 @@ export class ClassicGroupMember {
   }
 }
 
-/** One classic group: membership, generation, and its committed offsets. */
-export class ClassicGroup {
+/** One classic group: membership and generation (and, through GroupOffsets, its committed offsets). */
+export class ClassicGroup extends GroupOffsets {
   readonly groupId: string;
   state: GroupState = GroupState.Empty;
   previousState: GroupState = GroupState.Empty;
@@ -158,11 +153,9 @@ export class ClassicGroup {
   numMembersAwaitingJoin = 0;
   newMemberAdded = false;
   readonly #protocolVotes = new Map<string, number>();
-  /** topic → partition → committed offset. */
-  readonly offsets = new Map<string, Map<number, CommittedOffset>>();
-  numOffsets = 0;
 
   constructor(groupId: string, now: number) {
+    super();
     this.groupId = groupId;
     this.stateTimestamp = now;
   }
@@ -389,28 +382,6 @@ export class ClassicGroup {
       if (existing !== memberId) return ErrorCode.FENCED_INSTANCE_ID;
     }
     return this.members.has(memberId) ? ErrorCode.NONE : ErrorCode.UNKNOWN_MEMBER_ID;
-  }
-
-  offset(topic: string, partition: number): CommittedOffset | undefined {
-    return this.offsets.get(topic)?.get(partition);
-  }
-
-  putOffset(topic: string, partition: number, value: CommittedOffset): void {
-    let byPartition = this.offsets.get(topic);
-    if (byPartition === undefined) {
-      byPartition = new Map();
-      this.offsets.set(topic, byPartition);
-    }
-    if (!byPartition.has(partition)) this.numOffsets++;
-    byPartition.set(partition, value);
-  }
-
-  deleteOffset(topic: string, partition: number): boolean {
-    const byPartition = this.offsets.get(topic);
-    if (byPartition === undefined || !byPartition.delete(partition)) return false;
-    this.numOffsets--;
-    if (byPartition.size === 0) this.offsets.delete(topic);
-    return true;
   }
 }
 

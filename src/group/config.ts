@@ -24,6 +24,14 @@ export interface GroupCoordinatorConfig {
   offsetsPerGroupMax: number;
   /** message.max.bytes: a group metadata record larger than this cannot be stored. */
   messageMaxBytes: number;
+  /** group.consumer.session.timeout.ms (KIP-848 groups). */
+  consumerSessionTimeoutMs: number;
+  /** group.consumer.heartbeat.interval.ms (KIP-848 groups). */
+  consumerHeartbeatIntervalMs: number;
+  /** group.consumer.max.size: members per consumer-protocol group. */
+  consumerGroupMaxSize: number;
+  /** The first of group.consumer.assignors: used when no member names one. */
+  consumerDefaultAssignor: string;
 }
 
 export const defaultGroupCoordinatorConfig: GroupCoordinatorConfig = {
@@ -39,4 +47,8 @@ export const defaultGroupCoordinatorConfig: GroupCoordinatorConfig = {
   groupsMax: 100_000,
   offsetsPerGroupMax: 1_000_000,
   messageMaxBytes: 1_048_588,
+  consumerSessionTimeoutMs: 45_000,
+  consumerHeartbeatIntervalMs: 5000,
+  consumerGroupMaxSize: 2_147_483_647,
+  consumerDefaultAssignor: 'uniform',
 };

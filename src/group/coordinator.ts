@@ -12,6 +12,13 @@ import {
   type SyncGroupResult,
 } from './classic-group.js';
 import { defaultGroupCoordinatorConfig, type GroupCoordinatorConfig } from './config.js';
+import type { ConsumerGroup } from './consumer-group.js';
+import {
+  type ConsumerGroupHeartbeatRequest,
+  type ConsumerGroupHeartbeatResult,
+  ConsumerProtocolCoordinator,
+  type TopicsView,
+} from './consumer-coordinator.js';
 import { ErrorCode } from './errors.js';
 import { partitionForGroup } from './hash.js';
 import {
@@ -144,6 +151,8 @@ export interface DescribedGroup {
 export interface GroupCoordinatorOptions {
   log: OffsetsLog;
   timer: GroupTimer;
+  /** Topic names, ids and partition counts, for the consumer protocol's server-side assignors. */
+  topics?: TopicsView;
   config?: Partial<GroupCoordinatorConfig>;
   logger?: Logger;
 }
@@ -206,6 +215,8 @@ export class GroupCoordinator {
   readonly #logger: Logger | undefined;
   readonly #groups = new Map<string, ClassicGroup>();
   readonly #partitions = new Map<number, PartitionLoadState>();
+  /** KIP-848 groups; a group id names either a classic group or one of these. */
+  readonly consumer: ConsumerProtocolCoordinator;
   #closed = false;
 
   constructor(options: GroupCoordinatorOptions) {
@@ -213,6 +224,62 @@ export class GroupCoordinator {
     this.#log = options.log;
     this.#timer = options.timer;
     this.#logger = options.logger;
+    this.consumer = new ConsumerProtocolCoordinator({
+      timer: this.#timer,
+      config: this.config,
+      topics: options.topics ?? { byName: () => undefined, names: () => [] },
+      classic: {
+        get: (groupId) => this.#groups.get(groupId),
+        remove: (group) => this.#unloadGroup(group),
+        count: () => this.#groups.size,
+      },
+      ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+  }
+
+  /** The group holding `groupId`'s offsets, whichever protocol it uses. */
+  #offsetsGroup(groupId: string): ClassicGroup | ConsumerGroup | undefined {
+    return this.#groups.get(groupId) ?? this.consumer.groups.get(groupId);
+  }
+
+  #groupCount(): number {
+    return this.#groups.size + this.consumer.groups.size;
+  }
+
+  // ---------------------------------------------------------------- consumer protocol (KIP-848)
+
+  consumerGroupHeartbeat(req: ConsumerGroupHeartbeatRequest): ConsumerGroupHeartbeatResult {
+    const err = req.groupId === '' ? ErrorCode.NONE : this.coordinatorError(req.groupId);
+    if (err !== ErrorCode.NONE) {
+      return {
+        errorCode: err,
+        errorMessage: null,
+        memberId: null,
+        memberEpoch: req.memberEpoch,
+        heartbeatIntervalMs: 0,
+        assignment: null,
+      };
+    }
+    return this.consumer.heartbeat(req);
+  }
+
+  /** ConsumerGroupDescribe: a classic group under that id answers GROUP_ID_NOT_FOUND, as in Kafka. */
+  describeConsumerGroup(groupId: string): {
+    errorCode: number;
+    errorMessage: string | null;
+    group: ConsumerGroup | null;
+  } {
+    const err = this.coordinatorError(groupId);
+    if (err !== ErrorCode.NONE) return { errorCode: err, errorMessage: null, group: null };
+    const group = this.consumer.groups.get(groupId);
+    if (group === undefined) {
+      return {
+        errorCode: ErrorCode.GROUP_ID_NOT_FOUND,
+        errorMessage: `Group ${groupId} not found.`,
+        group: null,
+      };
+    }
+    return { errorCode: ErrorCode.NONE, errorMessage: null, group };
   }
 
   // ---------------------------------------------------------------- loading
@@ -361,13 +428,25 @@ export class GroupCoordinator {
 
   #join(req: JoinGroupRequest, respond: (r: JoinGroupResult) => void): void {
     const isUnknownMember = req.memberId === '';
+    const consumerGroup = this.consumer.groups.get(req.groupId);
+    if (consumerGroup !== undefined) {
+      if (consumerGroup.members.size > 0) {
+        respond(joinError(req.memberId, ErrorCode.INCONSISTENT_GROUP_PROTOCOL));
+        return;
+      }
+      // An empty consumer group becomes a classic one, keeping its offsets.
+      const converted = new ClassicGroup(req.groupId, this.#timer.now());
+      consumerGroup.moveOffsetsTo(converted);
+      this.consumer.remove(consumerGroup);
+      this.#groups.set(req.groupId, converted);
+    }
     let group = this.#groups.get(req.groupId);
     if (group === undefined) {
       if (!isUnknownMember) {
         respond(joinError(req.memberId, ErrorCode.UNKNOWN_MEMBER_ID));
         return;
       }
-      if (this.#groups.size >= this.config.groupsMax) {
+      if (this.#groupCount() >= this.config.groupsMax) {
         respond(joinError(req.memberId, ErrorCode.COORDINATOR_NOT_AVAILABLE));
         return;
       }
@@ -935,22 +1014,29 @@ export class GroupCoordinator {
     const err = this.coordinatorError(req.groupId);
     if (err !== ErrorCode.NONE) return all(err);
 
-    let group = this.#groups.get(req.groupId);
+    let group: ClassicGroup | ConsumerGroup | undefined = this.#offsetsGroup(req.groupId);
     if (group === undefined) {
-      if (req.generationId >= 0)
+      if (req.generationId >= 0) {
         return all(req.apiVersion >= 9 ? ErrorCode.GROUP_ID_NOT_FOUND : ErrorCode.ILLEGAL_GENERATION);
-      if (this.#groups.size >= this.config.groupsMax) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
-      group = new ClassicGroup(req.groupId, this.#timer.now());
-      this.#groups.set(req.groupId, group);
+      }
+      if (this.#groupCount() >= this.config.groupsMax) return all(ErrorCode.COORDINATOR_NOT_AVAILABLE);
+      const created = new ClassicGroup(req.groupId, this.#timer.now());
+      this.#groups.set(req.groupId, created);
+      group = created;
     }
-    const invalid = this.#validateOffsetCommit(group, req);
-    if (invalid !== ErrorCode.NONE) return all(invalid);
-    if (
-      (group.is(GroupState.Stable) || group.is(GroupState.PreparingRebalance)) &&
-      group.hasMember(req.memberId)
-    ) {
-      const member = group.member(req.memberId);
-      this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+    if (group instanceof ClassicGroup) {
+      const invalid = this.#validateOffsetCommit(group, req);
+      if (invalid !== ErrorCode.NONE) return all(invalid);
+      if (
+        (group.is(GroupState.Stable) || group.is(GroupState.PreparingRebalance)) &&
+        group.hasMember(req.memberId)
+      ) {
+        const member = group.member(req.memberId);
+        this.#scheduleHeartbeat(group, member, member.sessionTimeoutMs);
+      }
+    } else {
+      const invalid = validateConsumerGroupOffsetCommit(group, req);
+      if (invalid !== ErrorCode.NONE) return all(invalid);
     }
 
     const now = this.#timer.now();
@@ -1000,7 +1086,7 @@ export class GroupCoordinator {
         for (const p of t.partitions) if (p.errorCode === ErrorCode.NONE) p.errorCode = code;
       return result;
     }
-    const current = this.#groups.get(req.groupId);
+    const current = this.#offsetsGroup(req.groupId);
     if (current !== undefined) for (const a of accepted) current.putOffset(a.topic, a.partition, a.value);
     return result;
   }
@@ -1024,12 +1110,28 @@ export class GroupCoordinator {
   fetchOffsets(
     groupId: string,
     topics: { name: string; partitionIndexes: number[] }[] | null,
+    member?: { memberId: string | null; memberEpoch: number },
   ): OffsetFetchResult {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const err = this.coordinatorError(groupId);
     if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
-    const group = this.#groups.get(groupId);
-    if (group?.is(GroupState.Dead)) return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    const group = this.#offsetsGroup(groupId);
+    if (group instanceof ClassicGroup && group.is(GroupState.Dead)) {
+      return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
+    }
+    if (
+      group !== undefined &&
+      !(group instanceof ClassicGroup) &&
+      member !== undefined &&
+      member.memberId !== null
+    ) {
+      // OffsetFetch v9 from a consumer-protocol member is checked against its epoch.
+      const m = group.members.get(member.memberId);
+      if (m === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, topics: [] };
+      if (member.memberEpoch >= 0 && m.memberEpoch !== member.memberEpoch) {
+        return { errorCode: ErrorCode.STALE_MEMBER_EPOCH, topics: [] };
+      }
+    }
     const fetched = (partitionIndex: number, o: CommittedOffset | undefined): FetchedOffset =>
       o === undefined
         ? {
@@ -1071,16 +1173,21 @@ export class GroupCoordinator {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const err = this.coordinatorError(groupId);
     if (err !== ErrorCode.NONE) return { errorCode: err, topics: [] };
-    const group = this.#groups.get(groupId);
-    if (group === undefined || group.is(GroupState.Dead))
+    const group = this.#offsetsGroup(groupId);
+    if (group === undefined || (group instanceof ClassicGroup && group.is(GroupState.Dead))) {
       return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
-    if (!group.is(GroupState.Empty) && group.protocolType !== 'consumer')
+    }
+    if (group instanceof ClassicGroup && !group.is(GroupState.Empty) && group.protocolType !== 'consumer') {
       return { errorCode: ErrorCode.NON_EMPTY_GROUP, topics: [] };
+    }
     const records: CoordinatorRecord[] = [];
     const tombstoned: { topic: string; partition: number }[] = [];
     const out: TopicPartitionErrors[] = [];
     for (const t of topics) {
-      const subscribed = group.isSubscribedToTopic(t.name);
+      const subscribed =
+        group instanceof ClassicGroup
+          ? group.isSubscribedToTopic(t.name)
+          : [...group.members.values()].some((m) => m.subscribedTopicNames.includes(t.name));
       out.push({
         name: t.name,
         partitions: t.partitionIndexes.map((p) => {
@@ -1126,6 +1233,17 @@ export class GroupCoordinator {
         groupType: 'classic',
       });
     }
+    for (const group of this.consumer.groups.values()) {
+      if (this.#partitions.get(this.partitionFor(group.groupId)) !== 'active') continue;
+      if (states.size > 0 && !states.has(group.state.toLowerCase())) continue;
+      if (types.size > 0 && !types.has('consumer')) continue;
+      out.push({
+        groupId: group.groupId,
+        protocolType: 'consumer',
+        groupState: group.state,
+        groupType: 'consumer',
+      });
+    }
     return out;
   }
 
@@ -1169,9 +1287,13 @@ export class GroupCoordinator {
     if (groupId === '') return ErrorCode.INVALID_GROUP_ID;
     const err = this.coordinatorError(groupId);
     if (err !== ErrorCode.NONE) return err;
-    const group = this.#groups.get(groupId);
-    if (group === undefined || group.is(GroupState.Dead)) return ErrorCode.GROUP_ID_NOT_FOUND;
-    if (!group.is(GroupState.Empty)) return ErrorCode.NON_EMPTY_GROUP;
+    const group = this.#offsetsGroup(groupId);
+    if (group === undefined || (group instanceof ClassicGroup && group.is(GroupState.Dead))) {
+      return ErrorCode.GROUP_ID_NOT_FOUND;
+    }
+    if (group instanceof ClassicGroup ? !group.is(GroupState.Empty) : group.members.size > 0) {
+      return ErrorCode.NON_EMPTY_GROUP;
+    }
     const records: CoordinatorRecord[] = [];
     for (const [topic, byPartition] of group.offsets) {
       for (const partition of byPartition.keys()) {
@@ -1184,10 +1306,14 @@ export class GroupCoordinator {
     } catch (e) {
       return appendErrorToResponseError(errorCodeOf(e));
     }
-    const current = this.#groups.get(groupId);
-    if (current === group && group.is(GroupState.Empty)) {
-      group.transitionTo(GroupState.Dead, this.#timer.now());
-      this.#unloadGroup(group);
+    if (this.#offsetsGroup(groupId) !== group) return ErrorCode.NONE;
+    if (group instanceof ClassicGroup) {
+      if (group.is(GroupState.Empty)) {
+        group.transitionTo(GroupState.Dead, this.#timer.now());
+        this.#unloadGroup(group);
+      }
+    } else if (group.members.size === 0) {
+      this.consumer.remove(group);
     }
     return ErrorCode.NONE;
   }
@@ -1212,17 +1338,22 @@ export class GroupCoordinator {
     const now = this.#timer.now();
     const retention = this.config.offsetsRetentionMs;
     let expired = 0;
-    for (const group of [...this.#groups.values()]) {
+    const all: (ClassicGroup | ConsumerGroup)[] = [
+      ...this.#groups.values(),
+      ...this.consumer.groups.values(),
+    ];
+    for (const group of all) {
       if (this.coordinatorError(group.groupId) !== ErrorCode.NONE) continue;
-      if (!group.is(GroupState.Empty)) continue;
+      const classic = group instanceof ClassicGroup;
+      if (classic ? !group.is(GroupState.Empty) : group.members.size > 0) continue;
+      const withoutProtocol = classic && group.protocolType === null;
       const records: CoordinatorRecord[] = [];
       const gone: { topic: string; partition: number }[] = [];
       for (const [topic, byPartition] of group.offsets) {
         for (const [partition, o] of byPartition) {
-          const base =
-            group.protocolType === null
-              ? o.commitTimestamp
-              : Math.max(group.stateTimestamp, o.commitTimestamp);
+          const base = withoutProtocol
+            ? o.commitTimestamp
+            : Math.max(group.stateTimestamp, o.commitTimestamp);
           const deadline = o.expireTimestamp >= 0 ? o.expireTimestamp : base + retention;
           if (now < deadline) continue;
           records.push({
@@ -1232,7 +1363,7 @@ export class GroupCoordinator {
           gone.push({ topic, partition });
         }
       }
-      const dropGroup = group.numOffsets === gone.length && group.pendingJoinMembers.size === 0;
+      const dropGroup = group.numOffsets === gone.length && (!classic || group.pendingJoinMembers.size === 0);
       if (dropGroup) records.push({ key: encodeGroupMetadataKey(group.groupId), value: null });
       if (records.length === 0) continue;
       try {
@@ -1243,14 +1374,14 @@ export class GroupCoordinator {
       }
       for (const g of gone) group.deleteOffset(g.topic, g.partition);
       expired += gone.length;
-      if (
-        dropGroup &&
-        group.is(GroupState.Empty) &&
-        group.numOffsets === 0 &&
-        this.#groups.get(group.groupId) === group
-      ) {
-        group.transitionTo(GroupState.Dead, now);
-        this.#unloadGroup(group);
+      if (!dropGroup || group.numOffsets !== 0 || this.#offsetsGroup(group.groupId) !== group) continue;
+      if (group instanceof ClassicGroup) {
+        if (group.is(GroupState.Empty)) {
+          group.transitionTo(GroupState.Dead, now);
+          this.#unloadGroup(group);
+        }
+      } else if (group.members.size === 0) {
+        this.consumer.remove(group);
       }
     }
     return expired;
@@ -1305,4 +1436,14 @@ function joinKey(groupId: string): string {
 
 function syncKey(groupId: string): string {
   return `sync\u0000${groupId}`;
+}
+
+/** Kafka's ConsumerGroup.validateOffsetCommit: the member and its current epoch. */
+function validateConsumerGroupOffsetCommit(group: ConsumerGroup, req: OffsetCommitRequest): number {
+  if (req.generationId < 0 && group.members.size === 0) return ErrorCode.NONE;
+  const member = group.members.get(req.memberId);
+  if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (req.apiVersion < 9) return ErrorCode.UNSUPPORTED_VERSION;
+  if (req.generationId !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+  return ErrorCode.NONE;
 }

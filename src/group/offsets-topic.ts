@@ -40,6 +40,11 @@ function coordinatorConfig(services: BrokerServices): Partial<GroupCoordinatorCo
     offsetsRetentionCheckIntervalMs: num('offsets.retention.check.interval.ms', 600_000),
     offsetMetadataMaxBytes: num('offset.metadata.max.bytes', 4096),
     messageMaxBytes: num('message.max.bytes', 1_048_588),
+    consumerSessionTimeoutMs: num('group.consumer.session.timeout.ms', 45_000),
+    consumerHeartbeatIntervalMs: num('group.consumer.heartbeat.interval.ms', 5000),
+    consumerGroupMaxSize: num('group.consumer.max.size', 2_147_483_647),
+    consumerDefaultAssignor:
+      (c.get('group.consumer.assignors') ?? 'uniform').split(',')[0]?.trim() || 'uniform',
   };
 }
 
@@ -61,6 +66,13 @@ export class GroupRuntime implements GroupServices {
     this.coordinator = new GroupCoordinator({
       log: new ReplicaOffsetsLog(services),
       timer: new SystemTimer(),
+      topics: {
+        byName: (name) => {
+          const t = services.metadata.topic(name);
+          return t === undefined ? undefined : { topicId: t.topicId, partitions: t.partitions.length };
+        },
+        names: () => services.metadata.topics().map((t) => t.name),
+      },
       config: coordinatorConfig(services),
       logger: services.logger,
     });

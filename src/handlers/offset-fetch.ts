@@ -17,7 +17,10 @@ export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchRespo
     const coordinator = coordinatorOf(ctx);
     if (ctx.apiVersion >= 8) {
       const groups = request.groups.map((g) => {
-        const r = coordinator.fetchOffsets(g.groupId, g.topics);
+        const r = coordinator.fetchOffsets(g.groupId, g.topics, {
+          memberId: g.memberId,
+          memberEpoch: g.memberEpoch,
+        });
         return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
       });
       return { throttleTimeMs: 0, topics: [], errorCode: 0, groups };

@@ -1,0 +1,250 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { rangeAssignor, uniformAssignor } from '../../../src/group/assignors.js';
+import type { ConsumerGroupHeartbeatRequest } from '../../../src/group/consumer-coordinator.js';
+import { fromPartitions } from '../../../src/group/consumer-group.js';
+import { GroupCoordinator, type OffsetsLog } from '../../../src/group/coordinator.js';
+import { ErrorCode } from '../../../src/group/errors.js';
+import { ManualTimer } from '../../../src/group/timer.js';
+
+const log: OffsetsLog = { append: async () => {} };
+const topics = new Map([
+  ['orders', { topicId: 'T-orders', partitions: 6 }],
+  ['audit', { topicId: 'T-audit', partitions: 2 }],
+]);
+
+function setup() {
+  const timer = new ManualTimer(0);
+  const c = new GroupCoordinator({
+    log,
+    timer,
+    topics: { byName: (n) => topics.get(n), names: () => topics.keys() },
+    config: {
+      offsetsTopicNumPartitions: 1,
+      consumerSessionTimeoutMs: 10_000,
+      consumerHeartbeatIntervalMs: 1000,
+    },
+  });
+  c.loadPartition(0, []);
+  return { c, timer };
+}
+
+function hb(overrides: Partial<ConsumerGroupHeartbeatRequest>): ConsumerGroupHeartbeatRequest {
+  return {
+    groupId: 'cg',
+    memberId: '',
+    memberEpoch: 0,
+    instanceId: null,
+    rackId: null,
+    rebalanceTimeoutMs: 30_000,
+    subscribedTopicNames: ['orders'],
+    subscribedTopicRegex: null,
+    serverAssignor: null,
+    topicPartitions: [],
+    clientId: 'c',
+    clientHost: '/127.0.0.1',
+    apiVersion: 1,
+    ...overrides,
+  };
+}
+
+const owned = (p: Map<string, Set<number>> | null) => (p === null ? [] : fromPartitions(p));
+const count = (p: Map<string, Set<number>> | null) => owned(p).reduce((n, tp) => n + tp.partitions.length, 0);
+
+describe('consumer group protocol (KIP-848)', () => {
+  it('assigns, revokes before reassigning, and converges to an even split with epochs', () => {
+    const { c } = setup();
+    const a = c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    assert.equal(a.errorCode, 0);
+    assert.equal(a.memberEpoch, 1);
+    assert.equal(count(a.assignment), 6);
+    assert.equal(a.heartbeatIntervalMs, 1000);
+
+    const b = c.consumerGroupHeartbeat(hb({ memberId: 'b' }));
+    assert.equal(b.memberEpoch, 2);
+    assert.equal(count(b.assignment), 0, 'b waits until a releases partitions');
+
+    // a must revoke 3 partitions first: its epoch stays until it does.
+    const a2 = c.consumerGroupHeartbeat(
+      hb({ memberId: 'a', memberEpoch: 1, topicPartitions: owned(a.assignment) }),
+    );
+    assert.equal(a2.memberEpoch, 1);
+    assert.equal(count(a2.assignment), 3);
+    assert.equal(c.describeConsumerGroup('cg').group?.state, 'Reconciling');
+    const a3 = c.consumerGroupHeartbeat(
+      hb({ memberId: 'a', memberEpoch: 1, topicPartitions: owned(a2.assignment) }),
+    );
+    assert.equal(a3.memberEpoch, 2);
+    assert.equal(count(a3.assignment), 3);
+
+    const b2 = c.consumerGroupHeartbeat(hb({ memberId: 'b', memberEpoch: 2, topicPartitions: [] }));
+    assert.equal(count(b2.assignment), 3);
+    const all = [...owned(a3.assignment), ...owned(b2.assignment)].flatMap((tp) => tp.partitions).sort();
+    assert.deepEqual(all, [0, 1, 2, 3, 4, 5]);
+    c.consumerGroupHeartbeat(hb({ memberId: 'b', memberEpoch: 2, topicPartitions: owned(b2.assignment) }));
+    assert.equal(c.describeConsumerGroup('cg').group?.state, 'Stable');
+    assert.deepEqual(
+      c.listGroups([], ['consumer']).map((g) => [g.groupId, g.groupType, g.groupState]),
+      [['cg', 'consumer', 'Stable']],
+    );
+  });
+
+  it('fences bad epochs and rejects invalid requests with Kafka error codes', () => {
+    const { c } = setup();
+    const a = c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    assert.equal(
+      c.consumerGroupHeartbeat(hb({ memberId: 'a', memberEpoch: 5, topicPartitions: null })).errorCode,
+      ErrorCode.FENCED_MEMBER_EPOCH,
+    );
+    assert.equal(
+      c.consumerGroupHeartbeat(hb({ memberId: 'zz', memberEpoch: 1, topicPartitions: null })).errorCode,
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(c.consumerGroupHeartbeat(hb({ groupId: '' })).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal(c.consumerGroupHeartbeat(hb({ memberId: '' })).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal(
+      c.consumerGroupHeartbeat(hb({ memberId: 'x', serverAssignor: 'sticky' })).errorCode,
+      ErrorCode.UNSUPPORTED_ASSIGNOR,
+    );
+    assert.equal(
+      c.consumerGroupHeartbeat(hb({ memberId: 'x', subscribedTopicRegex: '(' })).errorCode,
+      ErrorCode.INVALID_REGULAR_EXPRESSION,
+    );
+    assert.equal(
+      c.consumerGroupHeartbeat(hb({ groupId: 'other', memberId: 'q', memberEpoch: 3, topicPartitions: null }))
+        .errorCode,
+      ErrorCode.UNKNOWN_MEMBER_ID,
+    );
+    assert.equal(a.errorCode, 0);
+  });
+
+  it('hands a leaving or expired member’s partitions to the others', () => {
+    const { c, timer } = setup();
+    c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    c.consumerGroupHeartbeat(hb({ memberId: 'b' }));
+    const left = c.consumerGroupHeartbeat(hb({ memberId: 'b', memberEpoch: -1, topicPartitions: null }));
+    assert.equal(left.memberEpoch, -1);
+    const a = c.consumerGroupHeartbeat(hb({ memberId: 'a', memberEpoch: 1, topicPartitions: null }));
+    assert.equal(count(a.assignment), 6);
+
+    c.consumerGroupHeartbeat(hb({ memberId: 'c' }));
+    timer.advance(10_000); // both sessions run out; a and c never heartbeat again
+    assert.equal(c.describeConsumerGroup('cg').group?.members.size, 0);
+    assert.equal(c.describeConsumerGroup('cg').group?.state, 'Empty');
+  });
+
+  it('checks OffsetCommit against the member epoch', async () => {
+    const { c } = setup();
+    const a = c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    const commit = (memberId: string, generationId: number, apiVersion = 9) =>
+      c.commitOffsets({
+        groupId: 'cg',
+        generationId,
+        memberId,
+        groupInstanceId: null,
+        retentionTimeMs: -1,
+        apiVersion,
+        topics: [
+          {
+            name: 'orders',
+            partitions: [
+              { partitionIndex: 0, committedOffset: 3, committedLeaderEpoch: -1, committedMetadata: null },
+            ],
+          },
+        ],
+      });
+    const code = async (p: ReturnType<typeof commit>) => (await p)[0]?.partitions[0]?.errorCode;
+    assert.equal(await code(commit('a', a.memberEpoch + 1)), ErrorCode.STALE_MEMBER_EPOCH);
+    assert.equal(await code(commit('nobody', a.memberEpoch)), ErrorCode.UNKNOWN_MEMBER_ID);
+    assert.equal(await code(commit('a', a.memberEpoch, 8)), ErrorCode.UNSUPPORTED_VERSION);
+    assert.equal(await code(commit('a', a.memberEpoch)), ErrorCode.NONE);
+    assert.equal(
+      c.fetchOffsets('cg', null, { memberId: 'a', memberEpoch: 99 }).errorCode,
+      ErrorCode.STALE_MEMBER_EPOCH,
+    );
+    assert.equal(
+      c.fetchOffsets('cg', null, { memberId: 'a', memberEpoch: a.memberEpoch }).topics[0]?.partitions[0]
+        ?.committedOffset,
+      3,
+    );
+  });
+
+  it('keeps classic and consumer groups apart under one id', async () => {
+    const { c, timer } = setup();
+    c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    const join = await c.joinGroup({
+      groupId: 'cg',
+      memberId: '',
+      groupInstanceId: null,
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: new Uint8Array() }],
+      clientId: 'c',
+      clientHost: 'h',
+      requireKnownMemberId: false,
+      supportsSkipAssignment: true,
+    });
+    assert.equal(join.errorCode, ErrorCode.INCONSISTENT_GROUP_PROTOCOL);
+    const pending = c.joinGroup({
+      groupId: 'classic',
+      memberId: '',
+      groupInstanceId: null,
+      sessionTimeoutMs: 10_000,
+      rebalanceTimeoutMs: 10_000,
+      protocolType: 'consumer',
+      protocols: [{ name: 'range', metadata: new Uint8Array() }],
+      clientId: 'c',
+      clientHost: 'h',
+      requireKnownMemberId: false,
+      supportsSkipAssignment: true,
+    });
+    timer.advance(5000);
+    assert.equal((await pending).errorCode, 0);
+    assert.equal(
+      c.consumerGroupHeartbeat(hb({ groupId: 'classic', memberId: 'z' })).errorCode,
+      ErrorCode.GROUP_ID_NOT_FOUND,
+    );
+  });
+});
+
+describe('server-side assignors', () => {
+  const spec = (members: string[], subscribed: string[] = ['t1', 't2']) => ({
+    members: members.map((memberId) => ({ memberId, subscribed: new Set(subscribed), current: new Map() })),
+    topics: new Map([
+      ['t1', 3],
+      ['t2', 4],
+    ]),
+  });
+
+  it('range splits each topic into consecutive ranges by member id', () => {
+    const t = rangeAssignor.assign(spec(['b', 'a']));
+    assert.deepEqual([...(t.get('a')?.get('t1') ?? [])], [0, 1]);
+    assert.deepEqual([...(t.get('b')?.get('t1') ?? [])], [2]);
+    assert.deepEqual([...(t.get('a')?.get('t2') ?? [])], [0, 1]);
+    assert.deepEqual([...(t.get('b')?.get('t2') ?? [])], [2, 3]);
+  });
+
+  it('uniform balances within one partition and keeps partitions where they are', () => {
+    const first = uniformAssignor.assign(spec(['a', 'b', 'c']));
+    const sizes = [...first.values()].map((p) => [...p.values()].reduce((n, s) => n + s.size, 0)).sort();
+    assert.deepEqual(sizes, [2, 2, 3]);
+    // c leaves: a and b keep everything they had.
+    const second = uniformAssignor.assign({
+      members: ['a', 'b'].map((memberId) => ({
+        memberId,
+        subscribed: new Set(['t1', 't2']),
+        current: first.get(memberId) ?? new Map(),
+      })),
+      topics: new Map([
+        ['t1', 3],
+        ['t2', 4],
+      ]),
+    });
+    for (const m of ['a', 'b']) {
+      for (const [t, ps] of first.get(m) ?? new Map<string, Set<number>>()) {
+        for (const p of ps) assert.ok(second.get(m)?.get(t)?.has(p), `${m} keeps ${t}-${p}`);
+      }
+    }
+  });
+});
