@@ -49,9 +49,18 @@ export const SERVE_FLAGS: readonly { flag: string; help: string }[] = [
   { flag: '--port P', help: 'port of the first listener (0 picks a free one); shorthand for listeners' },
   { flag: '--host H', help: 'address of the first listener (default 127.0.0.1)' },
   { flag: '--data-dir DIR', help: 'where the partition logs live; shorthand for log.dirs' },
-  { flag: '--admin-port P', help: 'serve /metrics, /health, /ready on 127.0.0.1:P; shorthand for admin.listener' },
-  { flag: '--log-level L', help: 'trace, debug, info, warn, error, fatal or silent; shorthand for logger.level' },
-  { flag: '--log-format F', help: 'json, pretty or auto (pretty on a terminal); shorthand for logger.format' },
+  {
+    flag: '--admin-port P',
+    help: 'serve /metrics, /health, /ready on 127.0.0.1:P; shorthand for admin.listener',
+  },
+  {
+    flag: '--log-level L',
+    help: 'trace, debug, info, warn, error, fatal or silent; shorthand for logger.level',
+  },
+  {
+    flag: '--log-format F',
+    help: 'json, pretty or auto (pretty on a terminal); shorthand for logger.format',
+  },
   { flag: '--override key=value', help: 'any setting by its Kafka name (repeatable); also --key=value' },
   { flag: '--print-config', help: 'print the effective settings and where each came from, then exit' },
   { flag: '-h, --help', help: 'this help' },
@@ -81,7 +90,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
     const value = (): string => {
       if (inline !== undefined) return inline;
       const v = argv[++i];
-      if (v === undefined || (v.startsWith('--') && v.length > 2)) throw new UsageError(`${arg} needs a value`);
+      if (v === undefined || (v.startsWith('--') && v.length > 2))
+        throw new UsageError(`${arg} needs a value`);
       return v;
     };
     if (arg === '-h' || arg === '--help') help = true;
@@ -103,7 +113,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
       // --log.retention.hours=24: a setting by name.
       flags.push({ name: arg.slice(2), value: inline, origin: arg });
     } else if (!arg.startsWith('-')) {
-      if (configFile !== null) throw new UsageError(`unexpected argument '${arg}' (a config file is already given)`);
+      if (configFile !== null)
+        throw new UsageError(`unexpected argument '${arg}' (a config file is already given)`);
       configFile = arg;
     } else throw new UsageError(`unknown option '${arg}'`);
   }
@@ -112,7 +123,8 @@ export function parseServeArgs(argv: readonly string[]): ServeArgs {
 
 function parsePort(flag: string, v: string): number {
   const port = Number(v);
-  if (!/^\d+$/.test(v) || port > 65535) throw new UsageError(`${flag} must be an integer from 0 to 65535, got '${v}'`);
+  if (!/^\d+$/.test(v) || port > 65535)
+    throw new UsageError(`${flag} must be an integer from 0 to 65535, got '${v}'`);
   return port;
 }
 
@@ -218,7 +230,7 @@ export function serveHelp(): string {
     '',
     'Runs a broker in the foreground until SIGTERM or SIGINT. Logs go to stderr.',
     '',
-    'Settings use Kafka\'s names and defaults. Each comes from, the later winning:',
+    "Settings use Kafka's names and defaults. Each comes from, the later winning:",
     '  1. the config file (server.properties syntax: key=value or key: value, # comments)',
     '  2. flags (--port, --data-dir, --override key=value, ...)',
     '  3. environment variables: GREGOR_ + the name upper-cased with dots as underscores,',
@@ -237,6 +249,8 @@ export function serveHelp(): string {
     lines.push(`  ${''.padEnd(width)}   ${d.doc}${d.gregor ? ' [Gregor]' : ''}`);
   }
   lines.push('', `Example: gregor serve config/server.properties --port 9093`);
-  lines.push(`         ${configEnvName('num.partitions')}=3 gregor serve --data-dir ./data --admin-port 9644`);
+  lines.push(
+    `         ${configEnvName('num.partitions')}=3 gregor serve --data-dir ./data --admin-port 9644`,
+  );
   return lines.join('\n');
 }

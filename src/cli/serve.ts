@@ -1,97 +1,92 @@
-import { BrokerConfig, ConfigError } from '../cluster/config.js';
-import { createLogger } from '../core/log.js';
+import { type AdminServer, startAdmin } from '../admin/server.js';
+import { brokerConfigDefs } from '../cluster/config.js';
+import { createLogger, type LogFormat, type LogLevel } from '../core/log.js';
 import { Broker } from '../server/broker.js';
+import {
+  EXIT_START_FAILED,
+  EXIT_USAGE,
+  parseServeArgs,
+  type ResolvedConfig,
+  resolveServeConfig,
+  type ServeArgs,
+  serveHelp,
+  UsageError,
+} from './serve-config.js';
 
-const USAGE = `Usage: gregor serve [--port P] [--host H] [--data-dir DIR] [--override key=value]...
+export { parseServeArgs, resolveServeConfig, UsageError };
 
-Runs a single-node broker in the foreground. Logs go to stderr; SIGTERM or SIGINT stops it.
-
-  --port P              port to listen on (default 9092; 0 picks a free port)
-  --host H              address to listen on (default 127.0.0.1)
-  --data-dir DIR        where the logs live (Kafka's log.dirs; default /tmp/gregor-logs)
-  --override key=value  any broker config by its Kafka name (repeatable), e.g.
-                        --override num.partitions=3 --override auto.create.topics.enable=false`;
-
-export interface ServeOptions {
-  port: number;
-  host: string;
-  dataDir: string;
-  overrides: Record<string, string>;
-}
-
-export function parseServeArgs(argv: string[]): ServeOptions | 'help' {
-  const opts: ServeOptions = { port: 9092, host: '127.0.0.1', dataDir: '/tmp/gregor-logs', overrides: {} };
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const value = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new UsageError(`${arg} needs a value`);
-      return v;
-    };
-    if (arg === '-h' || arg === '--help') return 'help';
-    else if (arg === '--port') {
-      const v = value();
-      const port = Number(v);
-      if (!Number.isInteger(port) || port < 0 || port > 65535)
-        throw new UsageError(`--port must be an integer from 0 to 65535, got '${v}'`);
-      opts.port = port;
-    } else if (arg === '--host') opts.host = value();
-    else if (arg === '--data-dir') opts.dataDir = value();
-    else if (arg === '--override') {
-      const v = value();
-      const eq = v.indexOf('=');
-      if (eq <= 0) throw new UsageError(`--override needs key=value, got '${v}'`);
-      opts.overrides[v.slice(0, eq)] = v.slice(eq + 1);
-    } else throw new UsageError(`unknown option '${arg}'`);
-  }
-  return opts;
-}
-
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
-
-/** The broker config `serve` runs with: the flags, then the overrides (which win). */
-export function serveConfig(opts: ServeOptions): BrokerConfig {
-  return new BrokerConfig({
-    listeners: `PLAINTEXT://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${opts.port}`,
-    'log.dirs': opts.dataDir,
-    ...opts.overrides,
-  });
-}
-
+/** `gregor serve`: resolve the settings, start the broker (and admin server), run until a signal. */
 export async function serve(argv: string[]): Promise<void> {
-  let opts: ServeOptions | 'help';
-  let config: BrokerConfig;
+  let args: ServeArgs;
+  let resolved: ResolvedConfig;
   try {
-    opts = parseServeArgs(argv);
-    if (opts === 'help') {
-      console.log(USAGE);
+    args = parseServeArgs(argv);
+    if (args.help) {
+      console.log(serveHelp());
       return;
     }
-    config = serveConfig(opts);
+    resolved = resolveServeConfig(args);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError) {
-      console.error(`gregor serve: ${err.message}\n\n${USAGE}`);
-      process.exitCode = 2;
+    if (err instanceof UsageError) {
+      console.error(
+        `gregor serve: ${err.message}\nRun 'gregor serve --help' for the flags and every setting.`,
+      );
+      process.exitCode = EXIT_USAGE;
       return;
     }
     throw err;
   }
-  const log = createLogger();
+  const { config, settings, warnings } = resolved;
+  if (args.printConfig) {
+    for (const w of warnings) console.error(`gregor serve: warning: ${w}`);
+    for (const d of brokerConfigDefs) {
+      const s = settings.get(d.name);
+      console.log(`${d.name}=${config.get(d.name) ?? ''}${s ? `  # ${s.origin}` : ''}`);
+    }
+    for (const [name, s] of settings)
+      if (!brokerConfigDefs.some((d) => d.name === name)) {
+        console.log(`${name}=${s.value}  # ${s.origin} (unknown)`);
+      }
+    return;
+  }
+
+  const log = createLogger(
+    config.get('logger.level') as LogLevel,
+    'gregor',
+    config.get('logger.format') as LogFormat,
+  );
+  for (const w of warnings) log.warn(w);
+  const given: Record<string, string> = {};
+  for (const [name, s] of settings) given[name] = `${s.value} (${s.origin})`;
+  log.info({ settings: given, configFile: args.configFile }, 'configuration');
+
   const broker = new Broker(config, log);
+  let admin: AdminServer | null = null;
   try {
+    // The admin server comes first, so /health answers and /ready says 503 during recovery.
+    admin = await startAdmin(broker, log);
     await broker.start();
   } catch (err) {
-    log.fatal({ err }, 'broker failed to start');
-    process.exit(1);
+    log.fatal({ err }, `broker failed to start: ${err instanceof Error ? err.message : String(err)}`);
+    await admin?.close();
+    await broker.stop().catch(() => {});
+    process.exit(EXIT_START_FAILED);
   }
   const startupMs = Math.round(process.uptime() * 1000);
   broker.onFirstConnection(() => {
     log.info({ sinceStartMs: Math.round(process.uptime() * 1000) }, 'first connection accepted');
   });
+  const listener = config.list('listeners')[0] ?? '';
   log.info(
-    { host: opts.host, port: broker.ports[0], ports: broker.ports, dataDir: opts.dataDir, startupMs },
+    {
+      host: /:\/\/(\[[^\]]*\]|[^:]*):/.exec(listener)?.[1] ?? '',
+      port: broker.ports[0],
+      ports: broker.ports,
+      dataDir: config.logDirs()[0],
+      adminUrl: admin?.url ?? null,
+      adminPort: admin?.port ?? null,
+      startupMs,
+    },
     'listening',
   );
   let stopping = false;
@@ -99,16 +94,19 @@ export async function serve(argv: string[]): Promise<void> {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
-    broker.stop().then(
-      () => {
-        log.info('stopped');
-        process.exit(0);
-      },
-      (err) => {
-        log.error({ err }, 'shutdown failed');
-        process.exit(1);
-      },
-    );
+    broker
+      .stop()
+      .then(() => admin?.close())
+      .then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
