@@ -14,7 +14,12 @@ describe('consumer groups: @platformatic/kafka', () => {
 
   before(async () => {
     broker = await BrokerProcess.start({
-      overrides: { 'group.initial.rebalance.delay.ms': '0', 'group.min.session.timeout.ms': '1000' },
+      overrides: {
+        'group.initial.rebalance.delay.ms': '0',
+        'group.min.session.timeout.ms': '1000',
+        'group.consumer.session.timeout.ms': '3000',
+        'group.consumer.heartbeat.interval.ms': '300',
+      },
     });
     const kafka = new Kafka({
       brokers: [broker.bootstrap],
@@ -45,6 +50,24 @@ describe('consumer groups: @platformatic/kafka', () => {
           broker.bootstrap,
           'platformatic-group',
           'platformatic-orders',
+        ]),
+    });
+  });
+
+  it('KIP-848 consumer protocol: 3 members share 6 partitions, survive a leave and a kill, resume from committed offsets', async () => {
+    await groupScenario({
+      admin,
+      producer,
+      topic: 'platformatic-848-orders',
+      group: 'platformatic-848-group',
+      protocol: 'consumer',
+      spawn: (name) =>
+        spawnMember(name, process.execPath, [
+          MEMBER_SCRIPT,
+          broker.bootstrap,
+          'platformatic-848-group',
+          'platformatic-848-orders',
+          'consumer',
         ]),
     });
   });

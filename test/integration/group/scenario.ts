@@ -27,7 +27,10 @@ export async function groupScenario(opts: {
   topic: string;
   group: string;
   spawn: SpawnMember;
+  /** 'consumer' (KIP-848) groups are not classic: DescribeGroups does not describe them. */
+  protocol?: 'classic' | 'consumer';
 }): Promise<void> {
+  const classic = (opts.protocol ?? 'classic') === 'classic';
   const { admin, producer, topic, group } = opts;
   await admin.createTopics({ topics: [{ topic, numPartitions: 6 }] });
   const procs = [opts.spawn('m0'), opts.spawn('m1'), opts.spawn('m2')];
@@ -45,6 +48,10 @@ export async function groupScenario(opts: {
     await waitFor(`2 partitions each ${debug()}`, () => all.every((m) => m.assignment.length === 2));
     assert.deepEqual(all.flatMap((m) => m.assignment).sort(), [0, 1, 2, 3, 4, 5]);
 
+    // A fetch parked before the last rebalance may still answer for a partition its client no
+    // longer owns; one message per partition flushes those before the exactly-once check.
+    const warmup = await produce(producer, topic, 'warmup', 6);
+    await waitFor('warmup consumed', () => countOf(all, warmup).size === warmup.length);
     const first = await produce(producer, topic, 'first', 120);
     await waitFor('first batch consumed', () => countOf(all, first).size === first.length);
     assert.ok(
@@ -101,10 +108,12 @@ export async function groupScenario(opts: {
       'nothing committed before is consumed again',
     );
 
-    const described = await admin.describeGroups([group]);
-    assert.equal(described.groups[0]?.state, 'Stable');
-    assert.equal(described.groups[0]?.protocolType, 'consumer');
-    assert.equal(described.groups[0]?.members.length, 1);
+    if (classic) {
+      const described = await admin.describeGroups([group]);
+      assert.equal(described.groups[0]?.state, 'Stable');
+      assert.equal(described.groups[0]?.protocolType, 'consumer');
+      assert.equal(described.groups[0]?.members.length, 1);
+    }
     assert.ok(
       (await admin.listGroups()).groups.some((g) => g.groupId === group && g.protocolType === 'consumer'),
     );
@@ -115,12 +124,16 @@ export async function groupScenario(opts: {
     );
     m3.child.kill('SIGTERM');
     await stopped(m3.child);
-    await waitFor(
-      'the group to empty',
-      async () => (await admin.describeGroups([group])).groups[0]?.state === 'Empty',
-    );
-    await admin.deleteGroups([group]);
-    assert.equal((await admin.describeGroups([group])).groups[0]?.state, 'Dead');
+    // Once the last member has left, the group can be deleted.
+    await waitFor('the group to be deleted', async () => {
+      try {
+        await admin.deleteGroups([group]);
+        return true;
+      } catch {
+        return false;
+      }
+    });
+    if (classic) assert.equal((await admin.describeGroups([group])).groups[0]?.state, 'Dead');
     assert.ok(!(await admin.listGroups()).groups.some((g) => g.groupId === group));
   } finally {
     for (const p of procs) p.child.kill('SIGKILL');
