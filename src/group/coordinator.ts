@@ -1323,6 +1323,24 @@ export class GroupCoordinator {
     return this.#groups.get(groupId);
   }
 
+  /**
+   * Offsets a transaction committed (TxnOffsetCommit) become visible when its commit marker is
+   * written; the transaction coordinator calls this then. A group not known yet is created as a
+   * simple group, as a plain commit would.
+   */
+  applyTransactionalOffsets(
+    groupId: string,
+    offsets: ReadonlyArray<{ topic: string; partition: number; value: CommittedOffset }>,
+  ): void {
+    let group = this.#offsetsGroup(groupId);
+    if (group === undefined) {
+      const created = new ClassicGroup(groupId, this.#timer.now());
+      this.#groups.set(groupId, created);
+      group = created;
+    }
+    for (const o of offsets) group.putOffset(o.topic, o.partition, o.value);
+  }
+
   get groupCount(): number {
     return this.#groups.size;
   }

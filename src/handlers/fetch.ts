@@ -122,6 +122,13 @@ async function readAll(
           lastStableOffset: read.lastStableOffset,
           logStartOffset: read.logStartOffset,
           errorCode: ErrorCode.NONE,
+          abortedTransactions:
+            read.abortedTransactions === null
+              ? null
+              : read.abortedTransactions.map((a) => ({
+                  producerId: a.producerId,
+                  firstOffset: a.firstOffset,
+                })),
           records: read.records,
         },
         bytes: read.bytes,

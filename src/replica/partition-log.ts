@@ -4,6 +4,7 @@
  * segments are laid out.
  */
 import type { LogConfig } from '../storage/config.js';
+import type { AbortedTxnRange } from '../storage/producer-state.js';
 
 export interface PartitionLog {
   /** The topic configs the log runs with (max.message.bytes, timestamp type, …), for produce validation. */
@@ -34,6 +35,10 @@ export interface PartitionLog {
   readonly sizeInBytes: number;
   /** The end offset of the last batch written with an epoch <= `epoch`, for OffsetForLeaderEpoch. */
   endOffsetForEpoch(epoch: number): { leaderEpoch: number; endOffset: number };
+  /** First offset of the earliest open transaction (bounds the last stable offset), or null. */
+  firstUnstableOffset?(): number | null;
+  /** Aborted transactions overlapping [from, upTo), for read_committed fetches. */
+  abortedTransactions?(from: number, upTo: number): AbortedTxnRange[];
   flush(): Promise<void>;
   close(): Promise<void>;
   /** Closes and removes the log's files (topic deletion). */

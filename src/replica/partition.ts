@@ -1,4 +1,5 @@
 import { ErrorCode, KafkaError } from '../errors.js';
+import type { AbortedTxnRange } from '../storage/producer-state.js';
 import type { AppendInfo, PartitionLog, ReadInfo } from './partition-log.js';
 
 /** Fetch isolation levels (FetchRequest.IsolationLevel). */
@@ -8,6 +9,8 @@ export interface PartitionRead extends ReadInfo {
   readonly highWatermark: number;
   readonly lastStableOffset: number;
   readonly logStartOffset: number;
+  /** read_committed: aborted transactions overlapping the returned range; null otherwise. */
+  readonly abortedTransactions: AbortedTxnRange[] | null;
 }
 
 /**
@@ -51,9 +54,15 @@ export class Partition {
     return this.log.logStartOffset;
   }
 
-  /** Without transactions every record below the high watermark is stable. */
+  /** The high watermark, or the first offset of the earliest open transaction when lower. */
   get lastStableOffset(): number {
-    return this.#highWatermark;
+    const unstable = this.log.firstUnstableOffset?.() ?? null;
+    return unstable !== null && unstable < this.#highWatermark ? unstable : this.#highWatermark;
+  }
+
+  /** Aborted transactions overlapping [from, upTo) (read_committed). */
+  abortedTransactions(from: number, upTo: number): AbortedTxnRange[] {
+    return this.log.abortedTransactions?.(from, upTo) ?? [];
   }
 
   get deleted(): boolean {
@@ -96,7 +105,8 @@ export class Partition {
   ): Promise<PartitionRead> {
     const logStartOffset = this.log.logStartOffset;
     const highWatermark = this.#highWatermark;
-    const limit = isolationLevel === IsolationLevel.readCommitted ? this.lastStableOffset : highWatermark;
+    const committed = isolationLevel === IsolationLevel.readCommitted;
+    const limit = committed ? this.lastStableOffset : highWatermark;
     if (fetchOffset < logStartOffset || fetchOffset > this.log.logEndOffset) {
       throw new KafkaError(
         ErrorCode.OFFSET_OUT_OF_RANGE,
@@ -110,9 +120,25 @@ export class Partition {
         highWatermark,
         lastStableOffset: this.lastStableOffset,
         logStartOffset,
+        abortedTransactions: committed ? [] : null,
       };
     }
     const read = await this.log.read(fetchOffset, maxBytes, limit, minOneMessage);
-    return { ...read, highWatermark, lastStableOffset: this.lastStableOffset, logStartOffset };
+    let abortedTransactions: AbortedTxnRange[] | null = null;
+    if (committed) {
+      let upTo = fetchOffset;
+      for (const b of read.records) {
+        for (let pos = 0; pos + 12 <= b.length; pos += 12 + b.readInt32BE(pos + 8))
+          upTo = b.readInt32BE(pos) * 4294967296 + b.readUInt32BE(pos + 4) + b.readInt32BE(pos + 23) + 1;
+      }
+      abortedTransactions = this.abortedTransactions(fetchOffset, upTo);
+    }
+    return {
+      ...read,
+      highWatermark,
+      lastStableOffset: this.lastStableOffset,
+      logStartOffset,
+      abortedTransactions,
+    };
   }
 }

@@ -12,6 +12,11 @@ import {
 } from '../storage/errors.js';
 import type { Log } from '../storage/log.js';
 import type { LogManager } from '../storage/log-manager.js';
+import {
+  type AbortedTxnRange,
+  DuplicateBatchError,
+  type ProducerStateSeam,
+} from '../storage/producer-state.js';
 import type { AppendInfo, PartitionLog, ReadInfo, TimestampOffset } from './partition-log.js';
 
 /** The storage Log as this adapter uses it (its documented API). */
@@ -40,6 +45,7 @@ interface StorageLog {
 
 interface StorageLogManager {
   getOrCreateLog(topic: string, partition: number, config: LogConfig): Promise<Log>;
+  producerState?(topic: string, partition: number): ProducerStateSeam | undefined;
   deleteLog(topic: string, partition: number): Promise<void>;
 }
 
@@ -90,8 +96,26 @@ class StorageLogAdapter implements PartitionLog {
         logStartOffset: r.logStartOffset,
       };
     } catch (err) {
+      // A retried batch the producer state already holds: acknowledged with its original offsets.
+      if (err instanceof DuplicateBatchError)
+        return {
+          firstOffset: err.firstOffset,
+          lastOffset: err.lastOffset,
+          logAppendTime: -1,
+          logStartOffset: this.#log.logStartOffset,
+        };
       mapStorageError(err);
     }
+  }
+
+  firstUnstableOffset(): number | null {
+    return this.#manager.producerState?.(this.#topic, this.#partition)?.firstUnstableOffset?.() ?? null;
+  }
+
+  abortedTransactions(from: number, upTo: number): AbortedTxnRange[] {
+    return (
+      this.#manager.producerState?.(this.#topic, this.#partition)?.abortedTransactions?.(from, upTo) ?? []
+    );
   }
 
   async read(offset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<ReadInfo> {

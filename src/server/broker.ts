@@ -10,6 +10,8 @@ import type { AdvertisedListener, BrokerServices } from '../handlers/types.js';
 import { openStorageLog, reconfigureStorageLog } from '../replica/storage-log.js';
 import { ReplicaManager } from '../replica/replica-manager.js';
 import { LogManager } from '../storage/log-manager.js';
+import { txnHandlers } from '../txn/handlers.js';
+import { TxnRuntime } from '../txn/runtime.js';
 import { logConfigFor } from '../cluster/topic-config.js';
 import { createDispatcher } from './dispatcher.js';
 import { Listener } from './listener.js';
@@ -48,6 +50,7 @@ export class Broker {
   #store: LocalMetadataStore | null = null;
   #replicas: ReplicaManager | null = null;
   #logs: LogManager | null = null;
+  #txn: TxnRuntime | null = null;
   #services: BrokerServices | null = null;
   #stopping: Promise<void> | null = null;
   /** Counters read by the admin server's /metrics. */
@@ -86,8 +89,11 @@ export class Broker {
     this.#store = store;
     for (const [k, v] of Object.entries(store.brokerConfigs())) config.setDynamic(k, v);
     const nodeId = config.nodeId();
+    const txn = new TxnRuntime(dataDir, { producerIdExpirationMs: producerIdExpirationMs(config) });
+    this.#txn = txn;
     const logs = new LogManager({
       dir: dataDir,
+      producerStateFor: (topic, partition) => txn.producerStates.create(topic, partition),
       nodeId,
       clusterId: store.clusterId,
       configFor: (topic) => logConfigFor(store.topic(topic)?.configs ?? {}, config),
@@ -117,7 +123,8 @@ export class Broker {
     };
     this.#services = services;
     await services.controller.startup();
-    const handlers = createHandlers();
+    txn.start(services);
+    const handlers = createHandlers(txnHandlers(txn));
     const dispatch = createDispatcher(new Map(handlers.map((h) => [h.apiKey, h])), services, this.log);
     const bounds = {
       requestMaxBytes: config.int('socket.request.max.bytes'),
@@ -165,6 +172,7 @@ export class Broker {
     await Promise.all(this.#listeners.map((l) => l.drainConnections()));
     for (const l of this.#listeners) l.closeConnections();
     if (this.#services?.groups?.close) await this.#services.groups.close();
+    this.#txn?.close();
     if (this.#replicas) {
       await this.#replicas.flushAll();
       await this.#replicas.closeAll();
@@ -177,3 +185,12 @@ export class Broker {
 }
 
 export { BrokerConfig };
+
+/** producer.id.expiration.ms (Kafka 4.0 default one day). */
+function producerIdExpirationMs(config: BrokerConfig): number {
+  try {
+    return config.intOrNull('producer.id.expiration.ms') ?? 86_400_000;
+  } catch {
+    return 86_400_000;
+  }
+}

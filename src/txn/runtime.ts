@@ -1,0 +1,227 @@
+/**
+ * Idempotence and transactions as the broker runs them: the producer id allocator, the
+ * per-partition producer states (handed to the LogManager), the transaction coordinator on the
+ * replica layer, pending transactional offset commits, and the timers (transaction timeouts,
+ * transactional id and producer id expiration).
+ */
+import { ErrorCode, KafkaError } from '../errors.js';
+import { recordsOf } from '../group/batch-codec.js';
+import type { CommittedOffset } from '../group/offsets.js';
+import { groupRuntime, OFFSETS_TOPIC } from '../group/offsets-topic.js';
+import type { BrokerServices } from '../handlers/types.js';
+import { batchSize, lastOffset } from '../protocol/records/batch.js';
+import { TRANSACTION_STATE_TOPIC, type TxnHost, TransactionCoordinator } from './coordinator.js';
+import { ProducerIdManager } from './producer-id-manager.js';
+import { ProducerStateRegistry } from './producer-state-manager.js';
+
+/** Bound on transactional offset commits waiting for their marker, across all producers. */
+export const PENDING_TXN_OFFSETS_MAX = 1_000_000;
+const LOAD_READ_BYTES = 4 * 1024 * 1024;
+
+interface PendingOffset {
+  groupId: string;
+  topic: string;
+  partition: number;
+  value: CommittedOffset;
+}
+
+function configNumber(services: BrokerServices, name: string, fallback: number): number {
+  try {
+    return services.config.intOrNull(name) ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export class TxnRuntime implements TxnHost {
+  readonly producerStates: ProducerStateRegistry;
+  readonly producerIds: ProducerIdManager;
+  #services: BrokerServices | null = null;
+  #coordinator: TransactionCoordinator | null = null;
+  /** producer id → `__consumer_offsets` partition → offsets committed in its open transaction. */
+  readonly #pendingOffsets = new Map<number, Map<number, PendingOffset[]>>();
+  #pendingCount = 0;
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(dataDir: string, options: { producerIdExpirationMs?: number } = {}) {
+    this.producerIds = new ProducerIdManager(dataDir);
+    this.producerStates = new ProducerStateRegistry({
+      producerIdExpirationMs: options.producerIdExpirationMs,
+    });
+  }
+
+  /** Called once the broker's services exist; loads `__transaction_state` when it is there already. */
+  start(services: BrokerServices): void {
+    this.#services = services;
+    if (services.metadata.topic(TRANSACTION_STATE_TOPIC) !== undefined) this.coordinator();
+    const cleanupMs = configNumber(
+      services,
+      'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+      10_000,
+    );
+    const expiryMs = configNumber(services, 'transactional.id.expiration.check.interval.ms', 3_600_000);
+    const producerExpiryMs = configNumber(services, 'producer.id.expiration.check.interval.ms', 600_000);
+    const every = (ms: number, fn: () => Promise<unknown> | unknown, what: string) => {
+      const t = setInterval(() => {
+        Promise.resolve()
+          .then(fn)
+          .catch((err: unknown) => services.logger.error({ err: String(err) }, `${what} failed`));
+      }, ms);
+      t.unref();
+      this.#timers.push(t);
+    };
+    every(cleanupMs, () => this.#coordinator?.abortTimedOut(), 'aborting timed-out transactions');
+    every(expiryMs, () => this.#coordinator?.expireTransactionalIds(), 'transactional id expiration');
+    every(producerExpiryMs, () => this.producerStates.removeExpired(Date.now()), 'producer id expiration');
+  }
+
+  get services(): BrokerServices {
+    if (this.#services === null) throw new Error('transactions not started');
+    return this.#services;
+  }
+
+  get logger() {
+    return this.services.logger;
+  }
+
+  /** The transaction coordinator, created (and `__transaction_state` loaded) on first use. */
+  coordinator(): TransactionCoordinator {
+    if (this.#coordinator === null) {
+      const s = this.services;
+      this.#coordinator = new TransactionCoordinator(this, {
+        numPartitions: configNumber(s, 'transaction.state.log.num.partitions', 50),
+        maxTimeoutMs: configNumber(s, 'transaction.max.timeout.ms', 900_000),
+        transactionalIdExpirationMs: configNumber(s, 'transactional.id.expiration.ms', 604_800_000),
+      });
+    }
+    return this.#coordinator;
+  }
+
+  /** The coordinator if it exists (admin APIs do not create it). */
+  existingCoordinator(): TransactionCoordinator | null {
+    return this.#coordinator;
+  }
+
+  close(): void {
+    for (const t of this.#timers) clearInterval(t);
+    this.#timers = [];
+  }
+
+  // ------------------------------------------------------------ TxnHost
+
+  now(): number {
+    return Date.now();
+  }
+
+  generateProducerId(): number {
+    return this.producerIds.generate();
+  }
+
+  partitionExists(topic: string, partition: number): boolean {
+    return this.services.replicas.partition(topic, partition) !== undefined;
+  }
+
+  async append(topic: string, partition: number, batch: Buffer): Promise<void> {
+    const p = this.services.replicas.partition(topic, partition);
+    if (p === undefined)
+      throw new KafkaError(ErrorCode.NOT_LEADER_OR_FOLLOWER, `${topic}-${partition} is not here`);
+    await p.appendAsLeader(batch, null);
+  }
+
+  async ensureStateTopic(partitions: number): Promise<void> {
+    const { metadata, controller } = this.services;
+    if (metadata.topic(TRANSACTION_STATE_TOPIC) !== undefined) return;
+    try {
+      await controller.createTopic(
+        {
+          name: TRANSACTION_STATE_TOPIC,
+          numPartitions: partitions,
+          replicationFactor: 1,
+          assignments: [],
+          configs: {
+            'cleanup.policy': 'compact',
+            'compression.type': 'producer',
+            'segment.bytes': '104857600',
+          },
+        },
+        false,
+      );
+    } catch (err) {
+      if (!(err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw err;
+    }
+  }
+
+  async readStatePartition(partition: number): Promise<Array<{ key: Uint8Array; value: Uint8Array | null }>> {
+    const p = this.services.replicas.partition(TRANSACTION_STATE_TOPIC, partition);
+    if (p === undefined) return [];
+    const out: Array<{ key: Uint8Array; value: Uint8Array | null }> = [];
+    let offset = p.logStartOffset;
+    while (offset < p.highWatermark) {
+      const read = await p.read(offset, LOAD_READ_BYTES, 0, true);
+      if (read.records.length === 0) break;
+      const chunk = Buffer.concat(read.records);
+      let next = offset;
+      let pos = 0;
+      while (pos + 12 <= chunk.length) {
+        const size = batchSize(chunk, pos);
+        if (pos + size > chunk.length) break;
+        next = lastOffset(chunk, pos) + 1;
+        pos += size;
+      }
+      for (const r of recordsOf(chunk.subarray(0, pos))) out.push(r);
+      if (next <= offset) break;
+      offset = next;
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------ transactional offsets
+
+  /** Remembers offsets written by TxnOffsetCommit until the transaction's marker. */
+  addPendingOffsets(producerId: number, offsetsPartition: number, offsets: PendingOffset[]): void {
+    if (this.#pendingCount + offsets.length > PENDING_TXN_OFFSETS_MAX)
+      throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'too many pending transactional offsets');
+    let byPartition = this.#pendingOffsets.get(producerId);
+    if (!byPartition) {
+      byPartition = new Map();
+      this.#pendingOffsets.set(producerId, byPartition);
+    }
+    let list = byPartition.get(offsetsPartition);
+    if (!list) {
+      list = [];
+      byPartition.set(offsetsPartition, list);
+    }
+    list.push(...offsets);
+    this.#pendingCount += offsets.length;
+  }
+
+  completeTxnOffsets(producerId: number, partition: number, commit: boolean): void {
+    const byPartition = this.#pendingOffsets.get(producerId);
+    const list = byPartition?.get(partition);
+    if (!byPartition || !list) return;
+    byPartition.delete(partition);
+    if (byPartition.size === 0) this.#pendingOffsets.delete(producerId);
+    this.#pendingCount -= list.length;
+    if (!commit) return;
+    const byGroup = new Map<string, PendingOffset[]>();
+    for (const o of list) {
+      let g = byGroup.get(o.groupId);
+      if (!g) {
+        g = [];
+        byGroup.set(o.groupId, g);
+      }
+      g.push(o);
+    }
+    const groups = groupRuntime(this.services).coordinator;
+    for (const [groupId, offsets] of byGroup) groups.applyTransactionalOffsets(groupId, offsets);
+  }
+
+  /** The `__consumer_offsets` partition of a group (creating the topic when needed). */
+  async offsetsPartitionFor(groupId: string): Promise<number> {
+    const runtime = groupRuntime(this.services);
+    await runtime.topicReady;
+    return runtime.coordinator.partitionFor(groupId);
+  }
+}
+
+export { OFFSETS_TOPIC };
