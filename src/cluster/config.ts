@@ -304,6 +304,38 @@ export const brokerConfigDefs: readonly ConfigDef[] = [
   def('group.max.session.timeout.ms', 'int', '1800000', 'largest session timeout a member may ask for', {
     check: atLeast(0),
   }),
+  def('group.max.size', 'int', '2147483647', 'members a classic group may have', { check: atLeast(1) }),
+  def('offsets.retention.check.interval.ms', 'long', '600000', 'how often expired offsets are removed', {
+    check: atLeast(1),
+  }),
+  def('offset.metadata.max.bytes', 'int', '4096', 'largest metadata string of a committed offset', {
+    check: atLeast(0),
+  }),
+  def(
+    'group.consumer.session.timeout.ms',
+    'int',
+    '45000',
+    'session timeout of consumer-protocol members (KIP-848)',
+    {
+      check: atLeast(1),
+    },
+  ),
+  def(
+    'group.consumer.heartbeat.interval.ms',
+    'int',
+    '5000',
+    'heartbeat interval of consumer-protocol members',
+    {
+      check: atLeast(1),
+    },
+  ),
+  def('group.consumer.max.size', 'int', '2147483647', 'members a consumer-protocol group may have', {
+    check: atLeast(1),
+  }),
+  def('group.consumer.assignors', 'list', 'uniform,range', 'server-side assignors; the first is the default'),
+  def('producer.id.expiration.ms', 'int', '86400000', 'forget an idle producer id after this long', {
+    check: atLeast(1),
+  }),
   // Fetch
   def('fetch.max.bytes', 'int', '57671680', 'largest fetch response', { check: atLeast(1024) }),
   def('max.incremental.fetch.session.cache.slots', 'int', '1000', 'incremental fetch sessions kept', {
