@@ -15,10 +15,11 @@ import { RecordBatchError } from './errors.js';
  *   [int32 length][raw snappy] chunks).
  * - lz4: the LZ4 *frame* format with independent blocks (the Java client refuses linked blocks).
  * - zstd: standard zstd frames, level 3 (Kafka's default); node:zlib's zstd where Node.js has it
- *   (22.15+), else @mongodb-js/zstd, which is async-only.
+ *   (22.15+) to compress, else @mongodb-js/zstd (async-only); decompression always uses
+ *   @mongodb-js/zstd, since node:zlib's decoder reads only the first of several frames.
  *
  * Decompression is bounded: before any output is allocated, the input's framing gives an upper
- * bound on its decompressed size (gzip and node:zlib zstd: `maxOutputLength`), and input whose
+ * bound on its decompressed size (gzip: `maxOutputLength`), and input whose
  * bound exceeds `maxBytes` is refused — a 1 MiB batch cannot make the broker allocate gigabytes.
  * Every failure of a codec on client bytes is a RecordBatchError CORRUPT_MESSAGE.
  */
@@ -38,9 +39,7 @@ const gunzipAsync = promisify(zlib.gunzip) as (data: Buffer, options: zlib.ZlibO
 
 interface NodeZstd {
   zstdCompressSync(data: Buffer, options?: object): Buffer;
-  zstdDecompressSync(data: Buffer, options?: object): Buffer;
   zstdCompress(data: Buffer, options: object, cb: (err: Error | null, out: Buffer) => void): void;
-  zstdDecompress(data: Buffer, options: object, cb: (err: Error | null, out: Buffer) => void): void;
   constants: Record<string, number>;
 }
 /** node:zlib's zstd (Node.js ≥ 22.15), or undefined on older Node.js. */
@@ -139,17 +138,11 @@ export async function decompress(
         out = await lz4Decompress(data, maxBytes);
         break;
       case Compression.zstd:
-        if (nodeZstd) {
-          const z = nodeZstd;
-          out = await new Promise<Buffer>((resolve, reject) =>
-            z.zstdDecompress(data, { maxOutputLength: maxBytes }, (err, res) =>
-              err ? reject(err) : resolve(res),
-            ),
-          );
-        } else {
-          checkBound(name, zstdFrameBound(data), maxBytes);
-          out = await zstdDecompressAsync(data);
-        }
+        // Always libzstd through @mongodb-js/zstd: node:zlib's zstd decoder (Node 22.15+, 24)
+        // stops after the first frame and returns nothing past a leading skippable frame, and a
+        // records section may hold several frames.
+        checkBound(name, zstdFrameBound(data), maxBytes);
+        out = await zstdDecompressAsync(data);
         break;
     }
   } catch (err) {
