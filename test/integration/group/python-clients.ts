@@ -1,27 +1,43 @@
 /** The Debian packages (python3-confluent-kafka, python3-kafka) install into the system Python. */
 export const PYTHON = '/usr/bin/python3';
 
-/** A confluent-kafka (librdkafka) group member: argv bootstrap group topic instance|-. */
+/**
+ * A confluent-kafka (librdkafka) group member: argv bootstrap group topic instance|- [strategy].
+ * With the eager strategies on_assign receives the whole assignment; with cooperative-sticky it
+ * receives only the increment, so the loop reports the full assignment whenever it changes.
+ */
 export const CONFLUENT_MEMBER = `
 import json, signal, sys
 from confluent_kafka import Consumer
 bootstrap, group, topic, instance = sys.argv[1:5]
+strategy = sys.argv[5] if len(sys.argv) > 5 else 'range'
 conf = {'bootstrap.servers': bootstrap, 'group.id': group, 'session.timeout.ms': 3000,
         'heartbeat.interval.ms': 300, 'auto.offset.reset': 'earliest',
-        'enable.auto.commit': True, 'auto.commit.interval.ms': 200}
+        'enable.auto.commit': True, 'auto.commit.interval.ms': 200,
+        'partition.assignment.strategy': strategy}
 if instance != '-':
     conf['group.instance.id'] = instance
 c = Consumer(conf)
+cooperative = strategy == 'cooperative-sticky'
 running = True
 def stop(*_):
     global running
     running = False
 signal.signal(signal.SIGTERM, stop)
-def on_assign(consumer, parts):
+def report(parts):
     print(json.dumps({'event': 'join', 'assignment': sorted(p.partition for p in parts)}), flush=True)
+def on_assign(consumer, parts):
+    if not cooperative:
+        report(parts)
 c.subscribe([topic], on_assign=on_assign)
+last = None
 while running:
     m = c.poll(0.1)
+    if cooperative:
+        now = sorted(p.partition for p in c.assignment())
+        if now != last:
+            last = now
+            print(json.dumps({'event': 'join', 'assignment': now}), flush=True)
     if m is None or m.error():
         continue
     print(json.dumps({'event': 'message', 'value': m.value().decode()}), flush=True)

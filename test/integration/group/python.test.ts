@@ -50,6 +50,25 @@ describe('consumer groups: confluent-kafka-python and kafka-python', () => {
     });
   });
 
+  it('confluent-kafka cooperative-sticky: incremental rebalancing on the classic protocol', async () => {
+    await groupScenario({
+      admin,
+      producer,
+      topic: 'cooperative-orders',
+      group: 'cooperative-group',
+      spawn: (name) =>
+        spawnMember(name, PYTHON, [
+          '-c',
+          CONFLUENT_MEMBER,
+          broker.bootstrap,
+          'cooperative-group',
+          'cooperative-orders',
+          '-',
+          'cooperative-sticky',
+        ]),
+    });
+  });
+
   it('kafka-python: 3 members share 6 partitions, survive a leave and a kill, resume from committed offsets', async () => {
     await groupScenario({
       admin,
