@@ -1,9 +1,16 @@
 import { serve } from './serve.js';
+import { tools } from './tools.js';
 
 const USAGE = `Usage: gregor <command> [options]
 
 Commands:
   serve     run the broker in the foreground (see: gregor serve --help)
+  topic     create, list, describe, alter, delete topics
+  produce   send lines from stdin or a file as records
+  consume   print records (from an offset, a time, or as a group member)
+  group     list, describe (with lag), reset offsets of, delete consumer groups
+  log       dump a segment file's batches and records
+  perf      produce/consume load tests with throughput and latency figures
 
 Run 'gregor <command> --help' for a command's options.`;
 
@@ -21,6 +28,10 @@ export async function main(argv: string[]): Promise<void> {
       console.log(USAGE);
       return;
     default:
+      if (Object.hasOwn(tools, command)) {
+        await tools[command]!(rest);
+        return;
+      }
       console.error(`gregor: unknown command '${command}'\n\n${USAGE}`);
       process.exitCode = 2;
   }
