@@ -299,6 +299,26 @@ describe('classic group membership', () => {
     assert.equal(state(coordinator), 'PreparingRebalance');
   });
 
+  it('fails the rebalance with UNKNOWN_SERVER_ERROR when the group metadata exceeds message.max.bytes', async () => {
+    const { coordinator, timer } = setup({ messageMaxBytes: 10_000 });
+    const big = new Uint8Array(20_000);
+    const { join } = await startJoin(coordinator, { protocols: [{ name: 'range', metadata: big }] });
+    timer.advance(1000);
+    const j = await join;
+    assert.equal(j.errorCode, 0);
+    const sync = await coordinator.syncGroup({
+      groupId: 'g',
+      generationId: j.generationId,
+      memberId: j.memberId,
+      groupInstanceId: null,
+      protocolType: 'consumer',
+      protocolName: 'range',
+      assignments: [{ memberId: j.memberId, assignment: new Uint8Array(4) }],
+    });
+    assert.equal(sync.errorCode, ErrorCode.UNKNOWN_SERVER_ERROR);
+    assert.equal(state(coordinator), 'PreparingRebalance');
+  });
+
   it('enforces group.max.size', async () => {
     const { coordinator, timer } = setup({ groupMaxSize: 2 });
     await stableGroup(coordinator, timer, 2);
