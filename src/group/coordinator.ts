@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { assert } from '../core/assert.js';
+import { AssertionError, assert } from '../core/assert.js';
 import type { Logger } from '../core/log.js';
 import {
   ClassicGroup,
@@ -324,7 +324,16 @@ export class GroupCoordinator {
       const existing = this.#groups.get(groupId);
       if (existing !== undefined) this.#unloadGroup(existing);
       if (value === null) continue;
-      this.#groups.set(groupId, this.#groupFromRecord(groupId, value, now));
+      try {
+        this.#groups.set(groupId, this.#groupFromRecord(groupId, value, now));
+      } catch (err) {
+        // A record that contradicts itself (e.g. one instance id twice) is skipped, not fatal.
+        if (!(err instanceof AssertionError)) throw err;
+        this.#logger?.warn(
+          { partition, group: groupId, err: err.message },
+          'skipping inconsistent group metadata',
+        );
+      }
     }
     for (const o of offsets.values()) {
       if (o.value === null) {

@@ -95,7 +95,19 @@ export class GroupRuntime implements GroupServices {
   async #load(): Promise<void> {
     const n = this.coordinator.config.offsetsTopicNumPartitions;
     await this.topicReady;
-    for (let p = 0; p < n; p++) this.coordinator.loadPartition(p, await this.#readPartition(p));
+    for (let p = 0; p < n; p++) {
+      const records: CoordinatorRecord[] = [];
+      try {
+        await this.#readPartition(p, records);
+      } catch (err) {
+        // Serve what was readable rather than answer COORDINATOR_LOAD_IN_PROGRESS forever.
+        this.#services.logger.error(
+          { partition: p, err: String(err) },
+          'replaying __consumer_offsets stopped early',
+        );
+      }
+      this.coordinator.loadPartition(p, records);
+    }
   }
 
   async #ensureTopic(partitions: number): Promise<void> {
@@ -121,10 +133,9 @@ export class GroupRuntime implements GroupServices {
     }
   }
 
-  async #readPartition(partition: number): Promise<CoordinatorRecord[]> {
+  async #readPartition(partition: number, records: CoordinatorRecord[]): Promise<void> {
     const p = this.#services.replicas.partition(OFFSETS_TOPIC, partition);
-    if (p === undefined) return [];
-    const records: CoordinatorRecord[] = [];
+    if (p === undefined) return;
     let offset = p.logStartOffset;
     while (offset < p.highWatermark) {
       const read = await p.read(offset, loadReadBytes, 0, true);
@@ -142,7 +153,6 @@ export class GroupRuntime implements GroupServices {
       if (next <= offset) break;
       offset = next;
     }
-    return records;
   }
 
   close(): void {

@@ -8,7 +8,11 @@ import {
   type OffsetsLog,
 } from '../../../src/group/coordinator.js';
 import { ErrorCode } from '../../../src/group/errors.js';
-import type { CoordinatorRecord } from '../../../src/group/records.js';
+import {
+  type CoordinatorRecord,
+  encodeGroupMetadataKey,
+  encodeGroupMetadataValue,
+} from '../../../src/group/records.js';
 import { ManualTimer } from '../../../src/group/timer.js';
 
 /** An in-memory __consumer_offsets: the real seam, kept in arrays; can be told to fail. */
@@ -557,6 +561,42 @@ describe('offsets', () => {
     timer2.advance(10_000);
     assert.equal(state(restarted), 'Empty');
     assert.equal(restarted.group('g')?.generationId, 2);
+  });
+
+  it('skips unreadable or self-contradicting records at load instead of failing', () => {
+    const timer = new ManualTimer();
+    const c = new GroupCoordinator({
+      log: new MemoryOffsetsLog(),
+      timer,
+      config: { offsetsTopicNumPartitions: 1 },
+    });
+    const member = (memberId: string) => ({
+      memberId,
+      groupInstanceId: 'same-instance',
+      clientId: 'c',
+      clientHost: 'h',
+      rebalanceTimeout: 1000,
+      sessionTimeout: 1000,
+      subscription: new Uint8Array(),
+      assignment: new Uint8Array(),
+    });
+    c.beginLoading([0]);
+    c.loadPartition(0, [
+      { key: Buffer.from([0, 2, 0, 1, 0x62]), value: Buffer.from([0, 9]) },
+      {
+        key: encodeGroupMetadataKey('twice'),
+        value: encodeGroupMetadataValue({
+          protocolType: 'consumer',
+          generation: 1,
+          protocol: 'range',
+          leader: 'm1',
+          currentStateTimestamp: 0,
+          members: [member('m1'), member('m2')],
+        }),
+      },
+    ]);
+    assert.equal(c.coordinatorError('twice'), ErrorCode.NONE);
+    assert.equal(c.group('twice'), undefined);
   });
 
   it('deletes groups: GROUP_ID_NOT_FOUND, NON_EMPTY_GROUP, then tombstones that survive replay', async () => {
