@@ -1,8 +1,19 @@
 import { promisify } from 'node:util';
 import zlib from 'node:zlib';
-import { compress as zstdCompressAsync, decompress as zstdDecompressAsync } from '@mongodb-js/zstd';
-import { compressFrame, compressFrameSync, decompressFrame, decompressFrameSync } from 'lz4-napi';
-import { compress as snappyCompressAsync, compressSync as snappyCompressSync, uncompressSync } from 'snappy';
+import { createRequire } from 'node:module';
+
+// The native codec libraries load on first use: a broker whose clients never compress with one
+// does not pay its start-up time and memory (about 3-4 MiB resident each).
+const requireNative = createRequire(import.meta.url);
+type ZstdLib = typeof import('@mongodb-js/zstd');
+type Lz4Lib = typeof import('lz4-napi');
+type SnappyLib = typeof import('snappy');
+let zstdLib: ZstdLib | undefined;
+let lz4Lib: Lz4Lib | undefined;
+let snappyLib: SnappyLib | undefined;
+const zstd = (): ZstdLib => (zstdLib ??= requireNative('@mongodb-js/zstd') as ZstdLib);
+const lz4 = (): Lz4Lib => (lz4Lib ??= requireNative('lz4-napi') as Lz4Lib);
+const snappy = (): SnappyLib => (snappyLib ??= requireNative('snappy') as SnappyLib);
 import { Compression, type CompressionType } from './batch.js';
 import { RecordBatchError } from './errors.js';
 
@@ -77,9 +88,9 @@ export function compressSync(codec: CompressionType, data: Buffer): Buffer {
     case Compression.gzip:
       return zlib.gzipSync(data);
     case Compression.snappy:
-      return snappyCompressSync(data);
+      return snappy().compressSync(data);
     case Compression.lz4:
-      return compressFrameSync(data);
+      return lz4().compressFrameSync(data);
     case Compression.zstd:
       if (nodeZstd) return nodeZstd.zstdCompressSync(data, nodeZstdCompressOptions);
       throw new Error('zstd compression is async-only on this Node.js (node:zlib zstd needs 22.15+)');
@@ -95,9 +106,9 @@ export async function compress(codec: CompressionType, data: Buffer): Promise<Bu
     case Compression.gzip:
       return gzipAsync(data);
     case Compression.snappy:
-      return snappyCompressAsync(data);
+      return snappy().compress(data);
     case Compression.lz4:
-      return compressFrame(data);
+      return lz4().compressFrame(data);
     case Compression.zstd:
       if (nodeZstd) {
         const z = nodeZstd;
@@ -105,7 +116,7 @@ export async function compress(codec: CompressionType, data: Buffer): Promise<Bu
           z.zstdCompress(data, nodeZstdCompressOptions, (err, out) => (err ? reject(err) : resolve(out))),
         );
       }
-      return zstdCompressAsync(data, ZSTD_LEVEL);
+      return zstd().compress(data, ZSTD_LEVEL);
   }
 }
 
@@ -142,7 +153,7 @@ export async function decompress(
         // stops after the first frame and returns nothing past a leading skippable frame, and a
         // records section may hold several frames.
         checkBound(name, zstdFrameBound(data), maxBytes);
-        out = await zstdDecompressAsync(data);
+        out = await zstd().decompress(data);
         break;
     }
   } catch (err) {
@@ -191,7 +202,7 @@ function snappyLength(data: Buffer, start: number, end: number): number {
 }
 
 function snappyRaw(data: Buffer): Buffer {
-  return uncompressSync(data, { asBuffer: true }) as Buffer;
+  return snappy().uncompressSync(data, { asBuffer: true }) as Buffer;
 }
 
 function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
@@ -233,7 +244,7 @@ function snappyDecompress(data: Buffer, maxBytes: number): Buffer {
 export function snappyXerialCompressSync(data: Buffer): Buffer {
   const parts: Buffer[] = [XERIAL_MAGIC, Buffer.from([0, 0, 0, 1, 0, 0, 0, 1])];
   for (let pos = 0; pos < data.length; pos += XERIAL_BLOCK_SIZE) {
-    const chunk = snappyCompressSync(data.subarray(pos, pos + XERIAL_BLOCK_SIZE));
+    const chunk = snappy().compressSync(data.subarray(pos, pos + XERIAL_BLOCK_SIZE));
     const len = Buffer.allocUnsafe(4);
     len.writeInt32BE(chunk.length);
     parts.push(len, chunk);
@@ -306,7 +317,8 @@ async function lz4Decompress(data: Buffer, maxBytes: number): Promise<Buffer> {
   checkBound('lz4', bound, maxBytes);
   const inline = data.length < INLINE_BELOW;
   const parts: Buffer[] = [];
-  for (const frame of frames) parts.push(inline ? decompressFrameSync(frame) : await decompressFrame(frame));
+  for (const frame of frames)
+    parts.push(inline ? lz4().decompressFrameSync(frame) : await lz4().decompressFrame(frame));
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
