@@ -1,7 +1,7 @@
 /**
  * Kafka's checkpoint text files, written atomically (temp file, fsync, rename, fsync the directory):
  *
- *   recovery-point-offset-checkpoint, log-start-offset-checkpoint (log dir root):
+ *   recovery-point-offset-checkpoint, log-start-offset-checkpoint, cleaner-offset-checkpoint (log dir root):
  *     0\n<count>\n<topic> <partition> <offset>\n…
  *   leader-epoch-checkpoint (partition dir):
  *     0\n<count>\n<epoch> <startOffset>\n…
@@ -15,6 +15,8 @@ import { atomicWriteFile, atomicWriteFileSync, readFileIfExists } from './fs-uti
 export const CHECKPOINT_VERSION = 0;
 export const RECOVERY_POINT_CHECKPOINT = 'recovery-point-offset-checkpoint';
 export const LOG_START_OFFSET_CHECKPOINT = 'log-start-offset-checkpoint';
+/** The cleaner's first dirty offset per compacted log (where its next pass starts). */
+export const CLEANER_OFFSET_CHECKPOINT = 'cleaner-offset-checkpoint';
 export const LEADER_EPOCH_CHECKPOINT = 'leader-epoch-checkpoint';
 
 function parseLines(text: string, path: string, fields: number): string[][] {

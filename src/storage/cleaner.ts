@@ -54,6 +54,12 @@ export interface CleanResult {
   /** Offsets [start, end) that were compacted. */
   startOffset: number;
   endOffset: number;
+  /** Where the offset map started (the first dirty offset, from cleaner-offset-checkpoint after a restart). */
+  firstDirtyOffset: number;
+  /** The next pass's first dirty offset (what the checkpoint records). */
+  nextDirtyOffset: number;
+  /** Records read into the offset map (the dirty part this pass covered). */
+  recordsMapped: number;
   bytesBefore: number;
   bytesAfter: number;
   recordsRemoved: number;
@@ -101,7 +107,7 @@ async function decodeForCleaning(batch: Buffer): Promise<DecodedForCleaning> {
 
 export class Cleaner {
   readonly options: CleanerOptions;
-  /** First offset not yet cleaned, per log (Kafka's cleaner-offset-checkpoint, kept in memory). */
+  /** First offset not yet cleaned, per log (persisted by the log manager as cleaner-offset-checkpoint). */
   readonly #firstDirty = new WeakMap<Log, number>();
   #running: Promise<unknown> | null = null;
   #stopped = false;
@@ -114,8 +120,32 @@ export class Cleaner {
     return (this.options.now ?? Date.now)();
   }
 
+  /**
+   * Where the next pass over `log` starts its offset map. Kafka's rule for a checkpointed offset
+   * outside the log: below the log start, or past the log end (the tail was cut since), the whole
+   * log is dirty again.
+   */
   firstDirtyOffset(log: Log): number {
-    return Math.max(this.#firstDirty.get(log) ?? 0, log.logStartOffset);
+    const saved = this.#firstDirty.get(log);
+    if (saved === undefined || saved < log.logStartOffset) return log.logStartOffset;
+    if (saved > log.logEndOffset) {
+      this.options.logger?.warn(
+        { dir: log.dir, checkpoint: saved, logEndOffset: log.logEndOffset },
+        'cleaner checkpoint past the log end: cleaning the whole log again',
+      );
+      return log.logStartOffset;
+    }
+    return saved;
+  }
+
+  /** The recorded first dirty offset of `log` (undefined when it was never cleaned nor checkpointed). */
+  checkpointedOffset(log: Log): number | undefined {
+    return this.#firstDirty.get(log);
+  }
+
+  /** Seeds the first dirty offset of `log` (the log manager, from cleaner-offset-checkpoint at open). */
+  setCheckpointedOffset(log: Log, offset: number): void {
+    this.#firstDirty.set(log, offset);
   }
 
   /** One pass over every compacted log that needs cleaning. Returns how many were cleaned. */
@@ -210,6 +240,7 @@ export class Cleaner {
     const map = new Map<string, number>();
     const budget = this.options.dedupeBufferBytes ?? 134_217_728;
     let used = 0;
+    let recordsMapped = 0;
     let mapEnd = firstDirty;
     let full = false;
     for (const seg of cleanable) {
@@ -232,6 +263,7 @@ export class Cleaner {
           break;
         }
         used += cost;
+        recordsMapped += records.length;
         for (const r of records) if (r.key !== null) map.set(keyString(r.key)!, r.offset);
         mapEnd = loc.lastOffset + 1;
       }
@@ -248,11 +280,15 @@ export class Cleaner {
       if (r === null) return null; // the log changed under us (truncation, retention): try again later
       removed += r;
     }
-    this.#firstDirty.set(log, Math.max(mapEnd, firstDirty));
+    const nextDirtyOffset = Math.max(mapEnd, firstDirty);
+    this.#firstDirty.set(log, nextDirtyOffset);
     const after = this.#cleanableSegmentsAfter(log, cleanable[0]!.baseOffset, upper);
     return {
       startOffset: cleanable[0]!.baseOffset,
       endOffset: upper,
+      firstDirtyOffset: firstDirty,
+      nextDirtyOffset,
+      recordsMapped,
       bytesBefore,
       bytesAfter: after.reduce((a, s) => a + s.size, 0),
       recordsRemoved: removed,

@@ -4,6 +4,7 @@
  *   <dir>/meta.properties                       version, node.id, cluster.id
  *   <dir>/recovery-point-offset-checkpoint      "0\n<count>\n<topic> <partition> <offset>\n…"
  *   <dir>/log-start-offset-checkpoint           same format
+ *   <dir>/cleaner-offset-checkpoint             same format: the cleaner's first dirty offset per compacted log
  *   <dir>/<topic>-<partition>/00000000000000000000.log|.index|.timeindex, leader-epoch-checkpoint
  *
  * ```ts
@@ -13,7 +14,7 @@
  * await mgr.createLog(topic, p, config) → Log   (LogAlreadyExistsError if present)
  * await mgr.getOrCreateLog(topic, p, config) → Log
  * await mgr.deleteLog(topic, p)             // rename to <topic>-<p>.<id>-delete, remove after file.delete.delay.ms
- * await mgr.checkpoint();                   // writes both checkpoint files (also on a timer and on close)
+ * await mgr.checkpoint();                   // writes the checkpoint files (also on a timer and on close)
  * await mgr.runRetention();                 // also on a timer (log.retention.check.interval.ms)
  * await mgr.close();
  * ```
@@ -24,6 +25,7 @@ import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.js';
 import {
+  CLEANER_OFFSET_CHECKPOINT,
   LOG_START_OFFSET_CHECKPOINT,
   RECOVERY_POINT_CHECKPOINT,
   readOffsetCheckpoint,
@@ -92,6 +94,8 @@ export class LogManager {
   #creating = new Map<string, Promise<Log>>();
   #recoveryPoints = new Map<string, number>();
   #logStartOffsets = new Map<string, number>();
+  /** cleaner-offset-checkpoint as read at open(), seeded into the cleaner as each log opens. */
+  #cleanerOffsets = new Map<string, number>();
   #producerStates = new Map<string, ProducerStateSeam>();
   #timers: NodeJS.Timeout[] = [];
   #pendingDirDeletes = new Set<{ path: string; timer: NodeJS.Timeout }>();
@@ -130,6 +134,8 @@ export class LogManager {
       this.#recoveryPoints.set(tpKey(e.topic, e.partition), e.offset);
     for (const e of this.#readCheckpoint(LOG_START_OFFSET_CHECKPOINT))
       this.#logStartOffsets.set(tpKey(e.topic, e.partition), e.offset);
+    for (const e of this.#readCheckpoint(CLEANER_OFFSET_CHECKPOINT))
+      this.#cleanerOffsets.set(tpKey(e.topic, e.partition), e.offset);
     const dirs: Array<{ name: string; topic: string; partition: number }> = [];
     for (const d of fs.readdirSync(this.dir, { withFileTypes: true })) {
       if (!d.isDirectory()) continue;
@@ -225,6 +231,12 @@ export class LogManager {
       logStartOffset: this.#logStartOffsets.get(key),
     };
     const log = await Log.open(join(this.dir, key), config, opts);
+    const cleaned = this.#cleanerOffsets.get(key);
+    if (cleaned !== undefined) {
+      // Consumed once: a log created again under this name starts dirty.
+      this.#cleanerOffsets.delete(key);
+      this.cleaner.setCheckpointedOffset(log, cleaned);
+    }
     if (producerState) {
       await producerState.recover?.(log);
       this.#producerStates.set(key, producerState);
@@ -349,9 +361,12 @@ export class LogManager {
     this.#checkpointSoon.unref();
   }
 
-  /** Writes recovery-point-offset-checkpoint and log-start-offset-checkpoint (atomically), one at a time. */
+  /**
+   * Writes recovery-point-offset-checkpoint, log-start-offset-checkpoint and cleaner-offset-checkpoint
+   * (each atomically); checkpoint writes run one at a time.
+   */
   checkpoint(): Promise<void> {
-    const run = async () => {
+    return this.#serialize(async () => {
       const rps: TopicPartitionOffset[] = [];
       const lsos: TopicPartitionOffset[] = [];
       for (const [key, e] of this.#logs) {
@@ -363,10 +378,27 @@ export class LogManager {
       }
       await writeOffsetCheckpoint(join(this.dir, RECOVERY_POINT_CHECKPOINT), rps);
       await writeOffsetCheckpoint(join(this.dir, LOG_START_OFFSET_CHECKPOINT), lsos);
-    };
+      await this.#writeCleanerCheckpoint();
+    });
+  }
+
+  #serialize(run: () => Promise<void>): Promise<void> {
     const p = this.#checkpointing.then(run, run);
     this.#checkpointing = p.catch(() => {});
     return p;
+  }
+
+  /**
+   * cleaner-offset-checkpoint: the cleaner's first dirty offset of every open log it has one for
+   * (so a deleted log's entry is dropped at the next write).
+   */
+  async #writeCleanerCheckpoint(): Promise<void> {
+    const entries: TopicPartitionOffset[] = [];
+    for (const e of this.#logs.values()) {
+      const offset = this.cleaner.checkpointedOffset(e.log);
+      if (offset !== undefined) entries.push({ topic: e.topic, partition: e.partition, offset });
+    }
+    await writeOffsetCheckpoint(join(this.dir, CLEANER_OFFSET_CHECKPOINT), entries);
   }
 
   /** Retention over every log (deleteOldSegments). Returns segments deleted. */
@@ -384,9 +416,11 @@ export class LogManager {
     return n;
   }
 
-  /** One cleaner pass over the compacted logs. Returns how many logs were cleaned. */
+  /** One cleaner pass over the compacted logs, then cleaner-offset-checkpoint. Returns how many logs were cleaned. */
   async runCleaner(): Promise<number> {
-    return this.cleaner.cleanAll(this.allLogs());
+    const n = await this.cleaner.cleanAll(this.allLogs());
+    if (n > 0 && !this.#closed) await this.#serialize(() => this.#writeCleanerCheckpoint());
+    return n;
   }
 
   /** Stops the timers, closes every log (flushing it), writes the checkpoints. */

@@ -181,6 +181,54 @@ describe('log cleaner', () => {
     await third.close();
   });
 
+  it('persists its progress in cleaner-offset-checkpoint and resumes from it after a restart', async () => {
+    const { LogManager } = await import('../../../src/storage/log-manager.js');
+    const dir = newDir();
+    const checkpoint = () => fs.readFileSync(join(dir, 'cleaner-offset-checkpoint'), 'utf8');
+    const mgr = new LogManager({ dir, cleaner: { enable: false } });
+    await mgr.open();
+    // Tombstones are kept throughout (their horizon is far away): only the resumed start is under test.
+    const config = cfg({ deleteRetentionMs: 1e13 });
+    const log = await mgr.createLog('c', 0, config);
+    const other = await mgr.createLog('gone', 1, config);
+    const a = await appendRandom(log, 300, 11, 1_000_000);
+    await appendRandom(other, 100, 12, 1_000_000);
+    log.roll();
+    other.roll();
+    assert.equal(await mgr.runCleaner(), 2);
+    const end1 = log.logEndOffset;
+    assert.equal(checkpoint(), `0\n2\nc 0 ${end1}\ngone 1 ${other.logEndOffset}\n`);
+    // A deleted log's entry is dropped.
+    await mgr.deleteLog('gone', 1);
+    assert.equal(checkpoint(), `0\n1\nc 0 ${end1}\n`);
+    await mgr.close();
+
+    const again = new LogManager({ dir, cleaner: { enable: false }, configFor: () => config });
+    await again.open();
+    const reopened = again.getLog('c', 0)!;
+    assert.equal(again.cleaner.firstDirtyOffset(reopened), end1);
+    const b = await appendRandom(reopened, 100, 13, 2_000_000);
+    reopened.roll();
+    // Nothing but the new records is read into the offset map: the pass starts at the checkpoint.
+    const r = await again.cleaner.clean(reopened, false);
+    assert.ok(r);
+    assert.equal(r.firstDirtyOffset, end1);
+    assert.equal(r.recordsMapped, b.length);
+    const end2 = reopened.logEndOffset;
+    assert.equal(r.nextDirtyOffset, end2);
+    assert.deepEqual(await readAllRecords(reopened), lastPerKey([...a, ...b]));
+    await again.close();
+    assert.equal(checkpoint(), `0\n1\nc 0 ${end2}\n`);
+
+    // A checkpoint past the log end (the tail was cut since) makes the whole log dirty again.
+    fs.writeFileSync(join(dir, 'cleaner-offset-checkpoint'), '0\n1\nc 0 5000\n');
+    const third = new LogManager({ dir, cleaner: { enable: false }, configFor: () => config });
+    await third.open();
+    const log3 = third.getLog('c', 0)!;
+    assert.equal(third.cleaner.firstDirtyOffset(log3), log3.logStartOffset);
+    await third.close();
+  });
+
   it('is run by the log manager for compacted topics only', async () => {
     const { LogManager } = await import('../../../src/storage/log-manager.js');
     const mgr = new LogManager({ dir: newDir(), cleaner: { enable: false } });
