@@ -26,6 +26,13 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+/** CPU time (user + system, ms) the process has used so far; 10 ms resolution. */
+function cpuMs(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 function rssKiB(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -36,7 +43,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** One `gregor serve` run: ms to 'listening', ms to first accepted connection, idle RSS (KiB). */
 async function serveOnce(
   measureRss: boolean,
-): Promise<{ listening: number; connected: number; rss: number }> {
+): Promise<{ listening: number; connected: number; cpu: number; rss: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'gregor-bench-'));
   const t0 = performance.now();
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], {
@@ -53,6 +60,7 @@ async function serveOnce(
     child.once('exit', (code) => rej(new Error(`exited ${code}: ${buf}`)));
   });
   const listening = performance.now() - t0;
+  const cpu = cpuMs(child.pid!);
   await new Promise<void>((res, rej) => {
     const s = connect(port, '127.0.0.1', () => {
       s.destroy();
@@ -71,7 +79,7 @@ async function serveOnce(
     child.kill('SIGTERM');
   });
   rmSync(dir, { recursive: true, force: true });
-  return { listening, connected, rss };
+  return { listening, connected, cpu, rss };
 }
 
 async function embeddedFirstAck(): Promise<number> {
@@ -99,13 +107,16 @@ function duKiB(path: string): number {
 }
 
 async function main(): Promise<void> {
-  const serves: { listening: number; connected: number }[] = [];
+  const serves: { listening: number; connected: number; cpu: number }[] = [];
   for (let i = 0; i < RUNS; i++) serves.push(await serveOnce(false));
   console.log(
     `gregor serve, spawn → 'listening' log line: median ${median(serves.map((s) => s.listening)).toFixed(0)} ms (${RUNS} runs)`,
   );
   console.log(
     `gregor serve, spawn → first TCP connection accepted: median ${median(serves.map((s) => s.connected)).toFixed(0)} ms`,
+  );
+  console.log(
+    `gregor serve, CPU time (user+system) used by 'listening': median ${median(serves.map((s) => s.cpu)).toFixed(0)} ms (load-independent)`,
   );
   const rss = await serveOnce(true);
   console.log(`gregor serve, idle RSS 3 s after start (no topics): ${(rss.rss / 1024).toFixed(1)} MiB`);
