@@ -1,0 +1,219 @@
+import assert from 'node:assert/strict';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { BrokerProcess } from '../helpers/broker.js';
+import { gregor, lines } from '../helpers/cli.js';
+
+describe('gregor group / log dump / perf against a real broker', () => {
+  let broker: BrokerProcess;
+  let b: string[];
+  let dir: string;
+
+  before(async () => {
+    broker = await BrokerProcess.start();
+    b = ['--bootstrap-server', broker.bootstrap];
+    dir = mkdtempSync(join(tmpdir(), 'gregor-cli-'));
+  });
+  after(async () => {
+    await broker?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('lists and describes a group with lag per partition, resets its offsets, deletes it', async () => {
+    await gregor(['topic', 'create', ...b, '--topic', 'orders', '--partitions', '2']);
+    await gregor(['produce', ...b, '-t', 'orders', '-p', '0'], 'a\nb\nc\n');
+    await gregor(['produce', ...b, '-t', 'orders', '-p', '1'], 'd\ne\n');
+    let r = await gregor(['consume', ...b, '-t', 'orders', '-G', 'billing', '--from-beginning', '-e']);
+    assert.equal(r.code, 0, r.stderr);
+    await gregor(['produce', ...b, '-t', 'orders', '-p', '1'], 'f\ng\n');
+
+    r = await gregor(['group', 'list', ...b]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(lines(r.stdout).includes('billing'), r.stdout);
+    r = await gregor(['group', 'list', ...b, '--state']);
+    assert.match(r.stdout, /^GROUP\s+STATE\n(.*\n)*billing\s+Empty\n/);
+
+    r = await gregor(['group', 'describe', ...b, '--group', 'billing']);
+    assert.equal(r.code, 0, r.stderr);
+    const out = lines(r.stdout);
+    assert.equal(out[0], "Consumer group 'billing' has no active members.");
+    assert.match(
+      out[2]!,
+      /^GROUP\s+TOPIC\s+PARTITION\s+CURRENT-OFFSET\s+LOG-END-OFFSET\s+LAG\s+CONSUMER-ID\s+HOST\s+CLIENT-ID$/,
+    );
+    assert.deepEqual(out[3]!.split(/\s+/), ['billing', 'orders', '0', '3', '3', '0', '-', '-', '-']);
+    assert.deepEqual(out[4]!.split(/\s+/), ['billing', 'orders', '1', '2', '4', '2', '-', '-', '-']);
+
+    // Dry run by default: the plan is printed, nothing changes.
+    r = await gregor(['group', 'reset-offsets', ...b, '-g', 'billing', '-t', 'orders', '--to-earliest']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /billing\s+orders\s+0\s+0\n/);
+    assert.match(r.stdout, /Dry run/);
+    r = await gregor(['group', 'describe', ...b, '-g', 'billing']);
+    assert.match(r.stdout, /billing\s+orders\s+0\s+3\s+3\s+0/);
+
+    r = await gregor([
+      'group',
+      'reset-offsets',
+      ...b,
+      '-g',
+      'billing',
+      '-t',
+      'orders:1',
+      '--shift-by',
+      '-1',
+      '--execute',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(
+      lines(r.stdout).map((l) => l.split(/\s+/)),
+      [
+        ['GROUP', 'TOPIC', 'PARTITION', 'NEW-OFFSET'],
+        ['billing', 'orders', '1', '1'],
+      ],
+    );
+    r = await gregor(['consume', ...b, '-t', 'orders', '-G', 'billing', '-e']);
+    assert.deepEqual(lines(r.stdout), ['e', 'f', 'g']);
+
+    r = await gregor([
+      'group',
+      'reset-offsets',
+      ...b,
+      '-g',
+      'billing',
+      '--all-topics',
+      '--to-offset',
+      '1',
+      '--execute',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    r = await gregor(['consume', ...b, '-t', 'orders', '-G', 'billing', '-e']);
+    assert.deepEqual(lines(r.stdout).sort(), ['b', 'c', 'e', 'f', 'g']);
+
+    r = await gregor(['group', 'reset-offsets', ...b, '-g', 'billing', '-t', 'orders']);
+    assert.equal(r.code, 2, 'no reset spec is a usage error');
+    assert.match(r.stderr, /exactly one of --to-earliest/);
+
+    r = await gregor(['group', 'delete', ...b, '-g', 'billing']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(r.stdout, "Deleted consumer group 'billing'.\n");
+    r = await gregor(['group', 'describe', ...b, '-g', 'billing']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /does not exist/);
+    r = await gregor(['group', 'delete', ...b, '-g', 'billing']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /GROUP_ID_NOT_FOUND/);
+  });
+
+  it('dumps a segment file: batch headers, records, data; reports corruption and torn writes', async () => {
+    await gregor(['topic', 'create', ...b, '--topic', 'dump', '--partitions', '1']);
+    await gregor(['produce', ...b, '-t', 'dump', '-K', ':', '-H', 'h=1'], 'k1:hello\nk2:world\n');
+    await gregor(['produce', ...b, '-t', 'dump', '-z', 'gzip'], 'zipped\n');
+    const segment = join(broker.dataDir, 'dump-0', '00000000000000000000.log');
+    let r = await gregor(['log', 'dump', segment]);
+    assert.equal(r.code, 0, r.stderr);
+    const l = lines(r.stdout);
+    assert.equal(l[0], `Dumping ${segment}`);
+    assert.equal(l[1], 'Log starting offset: 0');
+    assert.match(
+      l[2]!,
+      /^baseOffset: 0 lastOffset: 1 count: 2 baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1 partitionLeaderEpoch: \d+ isTransactional: false isControl: false position: 0 CreateTime: \d+ size: \d+ magic: 2 compresscodec: none crcValid: true$/,
+    );
+    assert.match(l[3]!, /^baseOffset: 2 lastOffset: 2 count: 1 .* compresscodec: gzip crcValid: true$/);
+    assert.equal(l.length, 4);
+
+    r = await gregor(['log', 'dump', '--print-data-log', segment]);
+    assert.match(
+      r.stdout,
+      /\| offset: 0 CreateTime: \d+ keySize: 2 valueSize: 5 sequence: -1 headerKeys: \[h\] key: k1 payload: hello\n/,
+    );
+    assert.match(
+      r.stdout,
+      /\| offset: 2 CreateTime: \d+ keySize: -1 valueSize: 6 sequence: -1 headerKeys: \[\] key: null payload: zipped\n/,
+    );
+    r = await gregor(['log', 'dump', '--deep-iteration', segment]);
+    assert.match(r.stdout, /\| offset: 1 .*headerKeys: \[h\]\n/);
+    assert.doesNotMatch(r.stdout, /payload/);
+
+    // A flipped byte inside the first batch's records: crcValid false, exit 1, the next batch still read.
+    const bad = join(dir, '00000000000000000000.log');
+    copyFileSync(segment, bad);
+    const bytes = readFileSync(bad);
+    bytes[70] = bytes[70]! ^ 0xff;
+    writeFileSync(bad, bytes);
+    r = await gregor(['log', 'dump', bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /position: 0 .* crcValid: false\n/);
+    assert.match(r.stdout, /baseOffset: 2 .* crcValid: true\n/);
+    assert.match(r.stderr, /found 1 problem/);
+
+    // A torn last batch.
+    copyFileSync(segment, bad);
+    truncateSync(bad, bytes.length - 5);
+    r = await gregor(['log', 'dump', bad]);
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /Found a truncated batch at position \d+: it needs \d+ bytes, \d+ remain/);
+
+    r = await gregor(['log', 'dump', join(dir, 'missing.log')]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /cannot open .*missing\.log: no such file/);
+    r = await gregor(['log', 'dump']);
+    assert.equal(r.code, 2);
+  });
+
+  it('perf produce prints progress and a final line with percentiles; perf consume reads them back', async () => {
+    await gregor(['topic', 'create', ...b, '--topic', 'bench', '--partitions', '2']);
+    let r = await gregor([
+      'perf',
+      'produce',
+      ...b,
+      '--topic',
+      'bench',
+      '--num-records',
+      '3000',
+      '--record-size',
+      '200',
+      '--acks',
+      '1',
+      '--reporting-interval',
+      '50',
+      '--throughput',
+      '20000',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const l = lines(r.stdout);
+    const final = l[l.length - 1]!;
+    assert.match(
+      final,
+      /^3000 records sent, [\d.]+ records\/sec \([\d.]+ MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency, \d+ ms 50th, \d+ ms 95th, \d+ ms 99th, \d+ ms 99\.9th\.$/,
+    );
+    for (const p of l.slice(0, -1))
+      assert.match(
+        p,
+        /^\d+ records sent, [\d.]+ records\/sec \([\d.]+ MB\/sec\), [\d.]+ ms avg latency, [\d.]+ ms max latency\.$/,
+      );
+
+    r = await gregor(['perf', 'consume', ...b, '--topic', 'bench', '--messages', '3000']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      lines(r.stdout).pop()!,
+      /^3000 records consumed, [\d.]+ records\/sec, [\d.]+ MB\/sec \(0\.57 MB in [\d.]+ s\)$/,
+    );
+
+    r = await gregor([
+      'perf',
+      'consume',
+      ...b,
+      '--topic',
+      'bench',
+      '--messages',
+      '5000',
+      '--timeout',
+      '1000',
+    ]);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /no record arrived for 1000 ms after 3000 records/);
+  });
+});
