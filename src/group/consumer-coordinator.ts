@@ -13,7 +13,15 @@ import {
   subtract,
   toPartitions,
 } from './consumer-group.js';
+import {
+  currentAssignmentRecord,
+  groupEpochRecord,
+  memberMetadataRecord,
+  targetEpochRecord,
+  targetMemberRecord,
+} from './consumer-records.js';
 import { ErrorCode } from './errors.js';
+import type { CoordinatorRecord } from './records.js';
 import type { GroupTimer } from './timer.js';
 
 /** The topics the coordinator can see: names, ids and partition counts. */
@@ -71,6 +79,10 @@ export class ConsumerProtocolCoordinator {
   readonly #topics: TopicsView;
   readonly #classic: ClassicGroupsAccess;
   readonly #logger: Logger | undefined;
+  /** What `__consumer_offsets` holds for each group: record key (hex) → value (hex, '' = none). */
+  readonly #persisted = new Map<string, Map<string, string>>();
+  /** Called when a timer (session or rebalance timeout) changed a group, so its records get written. */
+  onTimerChange: (groupId: string) => void = () => {};
 
   constructor(opts: {
     timer: GroupTimer;
@@ -84,6 +96,44 @@ export class ConsumerProtocolCoordinator {
     this.#topics = opts.topics;
     this.#classic = opts.classic;
     this.#logger = opts.logger;
+  }
+
+  /** Every record describing the group's current state (epochs, members, targets, assignments). */
+  #snapshot(group: ConsumerGroup): CoordinatorRecord[] {
+    if (group.dead) return [];
+    const out = [
+      groupEpochRecord(group.groupId, group.groupEpoch),
+      targetEpochRecord(group.groupId, group.assignmentEpoch),
+    ];
+    for (const m of group.members.values()) {
+      out.push(memberMetadataRecord(group.groupId, m.memberId, m));
+      out.push(targetMemberRecord(group.groupId, m.memberId, group.target.get(m.memberId) ?? new Map()));
+      out.push(currentAssignmentRecord(group.groupId, m.memberId, m));
+    }
+    return out;
+  }
+
+  /**
+   * The records to write so `__consumer_offsets` matches the group's state: what changed since
+   * the last call, and tombstones for what is gone. Marks them as written.
+   */
+  changes(groupId: string): CoordinatorRecord[] {
+    const group = this.groups.get(groupId);
+    const now = new Map<string, CoordinatorRecord>();
+    if (group !== undefined)
+      for (const r of this.#snapshot(group)) now.set(Buffer.from(r.key).toString('hex'), r);
+    const before = this.#persisted.get(groupId) ?? new Map<string, string>();
+    const after = new Map<string, string>();
+    const out: CoordinatorRecord[] = [];
+    for (const [k, r] of now) {
+      const v = r.value === null ? '' : Buffer.from(r.value).toString('hex');
+      after.set(k, v);
+      if (before.get(k) !== v) out.push(r);
+    }
+    for (const k of before.keys()) if (!now.has(k)) out.push({ key: Buffer.from(k, 'hex'), value: null });
+    if (after.size === 0) this.#persisted.delete(groupId);
+    else this.#persisted.set(groupId, after);
+    return out;
   }
 
   heartbeat(req: ConsumerGroupHeartbeatRequest): ConsumerGroupHeartbeatResult {
@@ -332,6 +382,7 @@ export class ConsumerProtocolCoordinator {
       this.#logger?.info({ group: groupId, member: memberId }, 'consumer group member session expired');
       this.#removeMember(g, m);
       g.groupEpoch++;
+      this.onTimerChange(groupId);
     });
   }
 
@@ -421,6 +472,7 @@ export class ConsumerProtocolCoordinator {
         // It did not give up its partitions within the rebalance timeout: fenced.
         this.#removeMember(g, m);
         g.groupEpoch++;
+        this.onTimerChange(groupId);
       });
       return;
     }
@@ -445,11 +497,22 @@ export class ConsumerProtocolCoordinator {
     member.state = samePartitions(assigned, target) ? MemberState.stable : MemberState.unreleasedPartitions;
   }
 
-  /** Removes a group (DeleteGroups) and its timers. */
-  remove(group: ConsumerGroup): void {
+  /** Removes a group (DeleteGroups, or a change of protocol) and its timers; returns its tombstones. */
+  remove(group: ConsumerGroup): CoordinatorRecord[] {
     for (const m of [...group.members.values()]) this.#removeMember(group, m);
     group.dead = true;
     this.groups.delete(group.groupId);
+    return this.changes(group.groupId);
+  }
+
+  /** Rebuilds a group replayed from `__consumer_offsets` (its records are already there). */
+  restore(group: ConsumerGroup): void {
+    this.groups.set(group.groupId, group);
+    for (const m of group.members.values()) {
+      if (m.instanceId !== null) group.staticMembers.set(m.instanceId, m.memberId);
+      this.#scheduleSession(group, m);
+    }
+    this.changes(group.groupId);
   }
 
   close(): void {

@@ -31,6 +31,7 @@ import {
   type GroupMetadataValue,
   RecordFormatError,
 } from './records.js';
+import { ConsumerGroupReplay } from './consumer-replay.js';
 import type { GroupTimer } from './timer.js';
 
 export { GroupState } from './classic-group.js';
@@ -230,10 +231,25 @@ export class GroupCoordinator {
       topics: options.topics ?? { byName: () => undefined, names: () => [] },
       classic: {
         get: (groupId) => this.#groups.get(groupId),
-        remove: (group) => this.#unloadGroup(group),
+        remove: (group) => {
+          this.#unloadGroup(group);
+          this.#appendInBackground(group.groupId, [
+            { key: encodeGroupMetadataKey(group.groupId), value: null },
+          ]);
+        },
         count: () => this.#groups.size,
       },
       ...(options.logger === undefined ? {} : { logger: options.logger }),
+    });
+    this.consumer.onTimerChange = (groupId) =>
+      this.#appendInBackground(groupId, this.consumer.changes(groupId));
+  }
+
+  /** Writes records nobody waits for (timeouts, conversions); a failure is logged. */
+  #appendInBackground(groupId: string, records: CoordinatorRecord[]): void {
+    if (records.length === 0) return;
+    this.#append(groupId, records).catch((err: unknown) => {
+      this.#logger?.warn({ group: groupId, err: String(err) }, 'failed to store group records');
     });
   }
 
@@ -248,7 +264,7 @@ export class GroupCoordinator {
 
   // ---------------------------------------------------------------- consumer protocol (KIP-848)
 
-  consumerGroupHeartbeat(req: ConsumerGroupHeartbeatRequest): ConsumerGroupHeartbeatResult {
+  async consumerGroupHeartbeat(req: ConsumerGroupHeartbeatRequest): Promise<ConsumerGroupHeartbeatResult> {
     const err = req.groupId === '' ? ErrorCode.NONE : this.coordinatorError(req.groupId);
     if (err !== ErrorCode.NONE) {
       return {
@@ -260,7 +276,16 @@ export class GroupCoordinator {
         assignment: null,
       };
     }
-    return this.consumer.heartbeat(req);
+    const result = this.consumer.heartbeat(req);
+    const records = this.consumer.changes(req.groupId);
+    if (records.length > 0) {
+      try {
+        await this.#append(req.groupId, records);
+      } catch (e) {
+        return { ...result, errorCode: appendErrorToResponseError(errorCodeOf(e)), assignment: null };
+      }
+    }
+    return result;
   }
 
   /** ConsumerGroupDescribe: a classic group under that id answers GROUP_ID_NOT_FOUND, as in Kafka. */
@@ -303,6 +328,7 @@ export class GroupCoordinator {
       { group: string; topic: string; partition: number; value: CommittedOffset | null }
     >();
     const groups = new Map<string, GroupMetadataValue | null>();
+    const consumerReplay = new ConsumerGroupReplay();
     for (const record of records) {
       let decoded: ReturnType<typeof decodeCoordinatorRecord>;
       try {
@@ -317,9 +343,26 @@ export class GroupCoordinator {
         offsets.set(`${k.group}\u0000${k.topic}\u0000${k.partition}`, { ...k, value: decoded.value });
       } else if (decoded.type === 'group') {
         groups.set(decoded.group, decoded.value);
+      } else {
+        try {
+          consumerReplay.apply(decoded.keyVersion, record);
+        } catch (err) {
+          if (!(err instanceof RecordFormatError)) throw err;
+          this.#logger?.warn(
+            { partition, err: err.message },
+            'skipping unreadable __consumer_offsets record',
+          );
+        }
       }
     }
     const now = this.#timer.now();
+    for (const cg of consumerReplay.groups(now)) {
+      // A consumer group written after a classic one with the same id replaces it.
+      const existing = this.#groups.get(cg.groupId);
+      if (existing !== undefined) this.#unloadGroup(existing);
+      groups.delete(cg.groupId);
+      this.consumer.restore(cg);
+    }
     for (const [groupId, value] of groups) {
       const existing = this.#groups.get(groupId);
       if (existing !== undefined) this.#unloadGroup(existing);
@@ -337,14 +380,15 @@ export class GroupCoordinator {
     }
     for (const o of offsets.values()) {
       if (o.value === null) {
-        this.#groups.get(o.group)?.deleteOffset(o.topic, o.partition);
+        this.#offsetsGroup(o.group)?.deleteOffset(o.topic, o.partition);
         continue;
       }
-      let group = this.#groups.get(o.group);
+      let group = this.#offsetsGroup(o.group);
       if (group === undefined) {
         // Offsets committed without group management form a "simple" group, as in Kafka.
-        group = new ClassicGroup(o.group, now);
-        this.#groups.set(o.group, group);
+        const simple = new ClassicGroup(o.group, now);
+        this.#groups.set(o.group, simple);
+        group = simple;
       }
       group.putOffset(o.topic, o.partition, o.value);
     }
@@ -446,7 +490,7 @@ export class GroupCoordinator {
       // An empty consumer group becomes a classic one, keeping its offsets.
       const converted = new ClassicGroup(req.groupId, this.#timer.now());
       consumerGroup.moveOffsetsTo(converted);
-      this.consumer.remove(consumerGroup);
+      this.#appendInBackground(req.groupId, this.consumer.remove(consumerGroup));
       this.#groups.set(req.groupId, converted);
     }
     let group = this.#groups.get(req.groupId);
@@ -1310,19 +1354,15 @@ export class GroupCoordinator {
       }
     }
     records.push({ key: encodeGroupMetadataKey(groupId), value: null });
+    if (!(group instanceof ClassicGroup)) records.push(...this.consumer.remove(group));
     try {
       await this.#append(groupId, records);
     } catch (e) {
       return appendErrorToResponseError(errorCodeOf(e));
     }
-    if (this.#offsetsGroup(groupId) !== group) return ErrorCode.NONE;
-    if (group instanceof ClassicGroup) {
-      if (group.is(GroupState.Empty)) {
-        group.transitionTo(GroupState.Dead, this.#timer.now());
-        this.#unloadGroup(group);
-      }
-    } else if (group.members.size === 0) {
-      this.consumer.remove(group);
+    if (group instanceof ClassicGroup && this.#groups.get(groupId) === group && group.is(GroupState.Empty)) {
+      group.transitionTo(GroupState.Dead, this.#timer.now());
+      this.#unloadGroup(group);
     }
     return ErrorCode.NONE;
   }
@@ -1408,7 +1448,7 @@ export class GroupCoordinator {
           this.#unloadGroup(group);
         }
       } else if (group.members.size === 0) {
-        this.consumer.remove(group);
+        this.#appendInBackground(group.groupId, this.consumer.remove(group));
       }
     }
     return expired;

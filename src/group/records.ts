@@ -58,7 +58,8 @@ export class RecordFormatError extends Error {
 /** Bound on any array inside a stored value; a corrupt count must not allocate unboundedly. */
 const recordArrayCountMax = 1_000_000;
 
-class Writer {
+/** Big-endian writer for coordinator records (classic and flexible encodings). */
+export class Writer {
   #buf: Buffer;
   #pos = 0;
   constructor(initial = 64) {
@@ -98,12 +99,41 @@ class Writer {
     this.#buf.set(v, this.#pos);
     this.#pos += v.length;
   }
+  int8(v: number): void {
+    this.#ensure(1);
+    this.#pos = this.#buf.writeInt8(v, this.#pos);
+  }
+  uvarint(v: number): void {
+    this.#ensure(5);
+    let n = v >>> 0;
+    while (n >= 0x80) {
+      this.#buf[this.#pos++] = (n & 0x7f) | 0x80;
+      n >>>= 7;
+    }
+    this.#buf[this.#pos++] = n;
+  }
+  compactString(v: string | null): void {
+    if (v === null) {
+      this.uvarint(0);
+      return;
+    }
+    const len = Buffer.byteLength(v);
+    this.uvarint(len + 1);
+    this.#ensure(len);
+    this.#pos += this.#buf.write(v, this.#pos);
+  }
+  raw(v: Uint8Array): void {
+    this.#ensure(v.length);
+    this.#buf.set(v, this.#pos);
+    this.#pos += v.length;
+  }
   done(): Uint8Array {
     return this.#buf.subarray(0, this.#pos);
   }
 }
 
-class Reader {
+/** Bounds-checked reader for coordinator records. */
+export class Reader {
   readonly #buf: Buffer;
   #pos = 0;
   constructor(bytes: Uint8Array) {
@@ -129,6 +159,15 @@ class Reader {
     const v = this.#buf.readBigInt64BE(this.#pos);
     this.#pos += 8;
     return Number(v);
+  }
+  int8(): number {
+    this.#need(1);
+    const v = this.#buf.readInt8(this.#pos);
+    this.#pos += 1;
+    return v;
+  }
+  raw(len: number): Uint8Array {
+    return this.#raw(len);
   }
   uvarint(): number {
     let result = 0;

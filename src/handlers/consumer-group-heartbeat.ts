@@ -13,8 +13,8 @@ export const consumerGroupHeartbeatHandler: ApiHandler<
   name: 'ConsumerGroupHeartbeat',
   minVersion: 0,
   maxVersion: 1,
-  handle(request, ctx) {
-    const r = coordinatorOf(ctx).consumerGroupHeartbeat({
+  async handle(request, ctx) {
+    const r = await coordinatorOf(ctx).consumerGroupHeartbeat({
       groupId: request.groupId,
       memberId: request.memberId,
       memberEpoch: request.memberEpoch,

@@ -5,12 +5,13 @@ import type { ConsumerGroupHeartbeatRequest } from '../../../src/group/consumer-
 import { fromPartitions } from '../../../src/group/consumer-group.js';
 import { GroupCoordinator, type OffsetsLog } from '../../../src/group/coordinator.js';
 import { ErrorCode } from '../../../src/group/errors.js';
+import type { CoordinatorRecord } from '../../../src/group/records.js';
 import { ManualTimer } from '../../../src/group/timer.js';
 
 const log: OffsetsLog = { append: async () => {} };
 const topics = new Map([
-  ['orders', { topicId: 'T-orders', partitions: 6 }],
-  ['audit', { topicId: 'T-audit', partitions: 2 }],
+  ['orders', { topicId: 'AAAAAAAAAAAAAAAAAAAAAw', partitions: 6 }],
+  ['audit', { topicId: 'AAAAAAAAAAAAAAAAAAAABA', partitions: 2 }],
 ]);
 
 function setup() {
@@ -52,36 +53,38 @@ const owned = (p: Map<string, Set<number>> | null) => (p === null ? [] : fromPar
 const count = (p: Map<string, Set<number>> | null) => owned(p).reduce((n, tp) => n + tp.partitions.length, 0);
 
 describe('consumer group protocol (KIP-848)', () => {
-  it('assigns, revokes before reassigning, and converges to an even split with epochs', () => {
+  it('assigns, revokes before reassigning, and converges to an even split with epochs', async () => {
     const { c } = setup();
-    const a = c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    const a = await c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
     assert.equal(a.errorCode, 0);
     assert.equal(a.memberEpoch, 1);
     assert.equal(count(a.assignment), 6);
     assert.equal(a.heartbeatIntervalMs, 1000);
 
-    const b = c.consumerGroupHeartbeat(hb({ memberId: 'b' }));
+    const b = await c.consumerGroupHeartbeat(hb({ memberId: 'b' }));
     assert.equal(b.memberEpoch, 2);
     assert.equal(count(b.assignment), 0, 'b waits until a releases partitions');
 
     // a must revoke 3 partitions first: its epoch stays until it does.
-    const a2 = c.consumerGroupHeartbeat(
+    const a2 = await c.consumerGroupHeartbeat(
       hb({ memberId: 'a', memberEpoch: 1, topicPartitions: owned(a.assignment) }),
     );
     assert.equal(a2.memberEpoch, 1);
     assert.equal(count(a2.assignment), 3);
     assert.equal(c.describeConsumerGroup('cg').group?.state, 'Reconciling');
-    const a3 = c.consumerGroupHeartbeat(
+    const a3 = await c.consumerGroupHeartbeat(
       hb({ memberId: 'a', memberEpoch: 1, topicPartitions: owned(a2.assignment) }),
     );
     assert.equal(a3.memberEpoch, 2);
     assert.equal(count(a3.assignment), 3);
 
-    const b2 = c.consumerGroupHeartbeat(hb({ memberId: 'b', memberEpoch: 2, topicPartitions: [] }));
+    const b2 = await c.consumerGroupHeartbeat(hb({ memberId: 'b', memberEpoch: 2, topicPartitions: [] }));
     assert.equal(count(b2.assignment), 3);
     const all = [...owned(a3.assignment), ...owned(b2.assignment)].flatMap((tp) => tp.partitions).sort();
     assert.deepEqual(all, [0, 1, 2, 3, 4, 5]);
-    c.consumerGroupHeartbeat(hb({ memberId: 'b', memberEpoch: 2, topicPartitions: owned(b2.assignment) }));
+    await c.consumerGroupHeartbeat(
+      hb({ memberId: 'b', memberEpoch: 2, topicPartitions: owned(b2.assignment) }),
+    );
     assert.equal(c.describeConsumerGroup('cg').group?.state, 'Stable');
     assert.deepEqual(
       c.listGroups([], ['consumer']).map((g) => [g.groupId, g.groupType, g.groupState]),
@@ -89,45 +92,52 @@ describe('consumer group protocol (KIP-848)', () => {
     );
   });
 
-  it('fences bad epochs and rejects invalid requests with Kafka error codes', () => {
+  it('fences bad epochs and rejects invalid requests with Kafka error codes', async () => {
     const { c } = setup();
-    const a = c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    const a = await c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
     assert.equal(
-      c.consumerGroupHeartbeat(hb({ memberId: 'a', memberEpoch: 5, topicPartitions: null })).errorCode,
+      (await c.consumerGroupHeartbeat(hb({ memberId: 'a', memberEpoch: 5, topicPartitions: null })))
+        .errorCode,
       ErrorCode.FENCED_MEMBER_EPOCH,
     );
     assert.equal(
-      c.consumerGroupHeartbeat(hb({ memberId: 'zz', memberEpoch: 1, topicPartitions: null })).errorCode,
+      (await c.consumerGroupHeartbeat(hb({ memberId: 'zz', memberEpoch: 1, topicPartitions: null })))
+        .errorCode,
       ErrorCode.UNKNOWN_MEMBER_ID,
     );
-    assert.equal(c.consumerGroupHeartbeat(hb({ groupId: '' })).errorCode, ErrorCode.INVALID_REQUEST);
-    assert.equal(c.consumerGroupHeartbeat(hb({ memberId: '' })).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal((await c.consumerGroupHeartbeat(hb({ groupId: '' }))).errorCode, ErrorCode.INVALID_REQUEST);
+    assert.equal((await c.consumerGroupHeartbeat(hb({ memberId: '' }))).errorCode, ErrorCode.INVALID_REQUEST);
     assert.equal(
-      c.consumerGroupHeartbeat(hb({ memberId: 'x', serverAssignor: 'sticky' })).errorCode,
+      (await c.consumerGroupHeartbeat(hb({ memberId: 'x', serverAssignor: 'sticky' }))).errorCode,
       ErrorCode.UNSUPPORTED_ASSIGNOR,
     );
     assert.equal(
-      c.consumerGroupHeartbeat(hb({ memberId: 'x', subscribedTopicRegex: '(' })).errorCode,
+      (await c.consumerGroupHeartbeat(hb({ memberId: 'x', subscribedTopicRegex: '(' }))).errorCode,
       ErrorCode.INVALID_REGULAR_EXPRESSION,
     );
     assert.equal(
-      c.consumerGroupHeartbeat(hb({ groupId: 'other', memberId: 'q', memberEpoch: 3, topicPartitions: null }))
-        .errorCode,
+      (
+        await c.consumerGroupHeartbeat(
+          hb({ groupId: 'other', memberId: 'q', memberEpoch: 3, topicPartitions: null }),
+        )
+      ).errorCode,
       ErrorCode.UNKNOWN_MEMBER_ID,
     );
     assert.equal(a.errorCode, 0);
   });
 
-  it('hands a leaving or expired member’s partitions to the others', () => {
+  it('hands a leaving or expired member’s partitions to the others', async () => {
     const { c, timer } = setup();
-    c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
-    c.consumerGroupHeartbeat(hb({ memberId: 'b' }));
-    const left = c.consumerGroupHeartbeat(hb({ memberId: 'b', memberEpoch: -1, topicPartitions: null }));
+    await c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    await c.consumerGroupHeartbeat(hb({ memberId: 'b' }));
+    const left = await c.consumerGroupHeartbeat(
+      hb({ memberId: 'b', memberEpoch: -1, topicPartitions: null }),
+    );
     assert.equal(left.memberEpoch, -1);
-    const a = c.consumerGroupHeartbeat(hb({ memberId: 'a', memberEpoch: 1, topicPartitions: null }));
+    const a = await c.consumerGroupHeartbeat(hb({ memberId: 'a', memberEpoch: 1, topicPartitions: null }));
     assert.equal(count(a.assignment), 6);
 
-    c.consumerGroupHeartbeat(hb({ memberId: 'c' }));
+    await c.consumerGroupHeartbeat(hb({ memberId: 'c' }));
     timer.advance(10_000); // both sessions run out; a and c never heartbeat again
     assert.equal(c.describeConsumerGroup('cg').group?.members.size, 0);
     assert.equal(c.describeConsumerGroup('cg').group?.state, 'Empty');
@@ -135,7 +145,7 @@ describe('consumer group protocol (KIP-848)', () => {
 
   it('checks OffsetCommit against the member epoch', async () => {
     const { c } = setup();
-    const a = c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    const a = await c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
     const commit = (memberId: string, generationId: number, apiVersion = 9) =>
       c.commitOffsets({
         groupId: 'cg',
@@ -171,7 +181,7 @@ describe('consumer group protocol (KIP-848)', () => {
 
   it('keeps classic and consumer groups apart under one id', async () => {
     const { c, timer } = setup();
-    c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
+    await c.consumerGroupHeartbeat(hb({ memberId: 'a' }));
     const join = await c.joinGroup({
       groupId: 'cg',
       memberId: '',
@@ -202,9 +212,67 @@ describe('consumer group protocol (KIP-848)', () => {
     timer.advance(5000);
     assert.equal((await pending).errorCode, 0);
     assert.equal(
-      c.consumerGroupHeartbeat(hb({ groupId: 'classic', memberId: 'z' })).errorCode,
+      (await c.consumerGroupHeartbeat(hb({ groupId: 'classic', memberId: 'z' }))).errorCode,
       ErrorCode.GROUP_ID_NOT_FOUND,
     );
+  });
+});
+
+describe('consumer group persistence', () => {
+  it('replays members, epochs and assignments from __consumer_offsets after a restart', async () => {
+    const records: CoordinatorRecord[] = [];
+    const memory: OffsetsLog = {
+      append: async (_p, rs) => {
+        records.push(...rs);
+      },
+    };
+    const make = (timer: ManualTimer) => {
+      const c = new GroupCoordinator({
+        log: memory,
+        timer,
+        topics: { byName: (n) => topics.get(n), names: () => topics.keys() },
+        config: { offsetsTopicNumPartitions: 1, consumerSessionTimeoutMs: 10_000 },
+      });
+      return c;
+    };
+    const c = make(new ManualTimer(0));
+    c.loadPartition(0, []);
+    const a = await c.consumerGroupHeartbeat(hb({ memberId: 'a', instanceId: 'ia' }));
+    const b = await c.consumerGroupHeartbeat(hb({ memberId: 'b' }));
+    await c.consumerGroupHeartbeat(
+      hb({ memberId: 'a', memberEpoch: a.memberEpoch, topicPartitions: owned(a.assignment) }),
+    );
+    const gone = await c.consumerGroupHeartbeat(
+      hb({ memberId: 'b', memberEpoch: -1, topicPartitions: null }),
+    );
+    assert.equal(gone.errorCode, 0);
+    const before = c.describeConsumerGroup('cg').group;
+    assert.ok(before);
+    c.close();
+
+    const restarted = make(new ManualTimer(0));
+    restarted.loadPartition(0, records);
+    const after = restarted.describeConsumerGroup('cg').group;
+    assert.ok(after);
+    assert.equal(after.groupEpoch, before.groupEpoch);
+    assert.equal(after.assignmentEpoch, before.assignmentEpoch);
+    assert.deepEqual([...after.members.keys()], ['a']);
+    const ma = after.members.get('a');
+    assert.equal(ma?.instanceId, 'ia');
+    assert.equal(ma?.memberEpoch, before.members.get('a')?.memberEpoch);
+    assert.deepEqual(owned(ma?.assigned ?? null), owned(before.members.get('a')?.assigned ?? null));
+    assert.equal(b.errorCode, 0);
+    // The member carries on with its epoch, no rejoin needed.
+    const next = await restarted.consumerGroupHeartbeat(
+      hb({ memberId: 'a', memberEpoch: ma?.memberEpoch ?? 0, topicPartitions: owned(ma?.assigned ?? null) }),
+    );
+    assert.equal(next.errorCode, 0);
+    // Deleting the empty group leaves nothing behind to replay.
+    await restarted.consumerGroupHeartbeat(hb({ memberId: 'a', memberEpoch: -1, topicPartitions: null }));
+    assert.equal(await restarted.deleteGroup('cg'), 0);
+    const third = make(new ManualTimer(0));
+    third.loadPartition(0, records);
+    assert.equal(third.describeConsumerGroup('cg').errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   });
 });
 
