@@ -58,6 +58,8 @@ export class Connection {
   #pausedForWrite = false;
   #draining = false;
   #closed = false;
+  /** A flush is scheduled for the end of this event-loop turn. */
+  #flushScheduled = false;
   #drainWaiters: (() => void)[] = [];
 
   constructor(
@@ -239,7 +241,14 @@ export class Connection {
     if (this.#closed) return;
     slot.done = true;
     slot.response = response;
-    this.#flush();
+    // Responses finished in the same event-loop turn go out in one writev (one syscall).
+    if (!this.#flushScheduled) {
+      this.#flushScheduled = true;
+      setImmediate(() => {
+        this.#flushScheduled = false;
+        if (!this.#closed) this.#flush();
+      });
+    }
   }
 
   #flush(): void {
