@@ -9,12 +9,15 @@
  *    (log.cleaner.dedupe.buffer.size); when the budget is reached, the map stops at that batch and
  *    the rest waits for the next pass.
  * 3. Recopy: the cleanable segments, in groups that fit one segment, are rewritten into a
- *    `.cleaned` file keeping a record only when no later offset for its key is in the map; tombstones
- *    (null values) also survive until the delete horizon: their segment's newest timestamp must be
- *    older than delete.retention.ms before the newest timestamp of the already-clean part. Every
+ *    `.cleaned` file keeping a record only when no later offset for its key is in the map (records
+ *    past the map's end are kept). Tombstones (null values) follow KIP-534: the first pass that keeps
+ *    a tombstone stamps a delete horizon into its batch (baseTimestamp = pass start +
+ *    delete.retention.ms, attributes bit 6; record timestamp deltas are rewritten so every record
+ *    keeps its timestamp), and a later pass that starts at or after the horizon drops it. Every
  *    surviving record keeps its offset: batches keep baseOffset and lastOffsetDelta, record bytes are
  *    copied as they are (compressed batches are decompressed and recompressed with the same codec).
- *    Control batches (transaction markers) are kept as they are.
+ *    Control batches (transaction markers) are kept as they are (no horizon: Kafka stamps one on a
+ *    marker only once its transaction's records are all gone, which needs transaction-aware cleaning).
  * 4. Swap: crash-safe through a `cleaner-swap` marker (see Log.replaceSegments).
  */
 import * as fs from 'node:fs';
@@ -30,9 +33,10 @@ import {
   updateCrc,
   writeInt64,
 } from '../protocol/records/batch.js';
+import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../protocol/records/builder.js';
 import { compress, decompress } from '../protocol/records/compression.js';
 import { decodeRecords, type KafkaRecord } from '../protocol/records/records.js';
-import { isCompacted } from './config.js';
+import { isCompacted, LONG_MAX } from './config.js';
 import { writeFully } from './fs-util.js';
 import type { Log } from './log.js';
 import { CLEANED_SUFFIX, LOG_SUFFIX, offsetFileName, type Segment } from './segment.js';
@@ -71,25 +75,48 @@ function keyString(key: Buffer | null): string | null {
   return key === null ? null : key.toString('latin1');
 }
 
+/** Reads a zigzag varint/varlong at `pos` (records already decoded once, so well formed). */
+function readZigzag(buf: Buffer, pos: number): { value: number; next: number } {
+  let raw = 0;
+  let mul = 1;
+  for (;;) {
+    const b = buf[pos++]!;
+    raw += (b & 0x7f) * mul;
+    if (b < 0x80) break;
+    mul *= 128;
+  }
+  return { value: raw % 2 === 0 ? raw / 2 : -(raw + 1) / 2, next: pos };
+}
+
 /** Byte spans of the records in a records section (each a varint length + body). */
 function recordSpans(payload: Buffer, count: number): Array<[number, number]> {
   const spans: Array<[number, number]> = [];
   let pos = 0;
   for (let i = 0; i < count; i++) {
     const start = pos;
-    let raw = 0;
-    let shift = 0;
-    for (;;) {
-      const b = payload[pos++]!;
-      raw |= (b & 0x7f) << shift;
-      if (b < 0x80) break;
-      shift += 7;
-    }
-    const len = (raw >>> 1) ^ -(raw & 1);
-    pos += len;
+    const len = readZigzag(payload, pos);
+    pos = len.next + len.value;
     spans.push([start, pos]);
   }
   return spans;
+}
+
+/**
+ * The record in `payload[start, end)` with its timestamp delta moved by `shift` (a new
+ * baseTimestamp `shift` lower keeps the record's timestamp): length, attributes, delta re-encoded.
+ */
+function shiftTimestampDelta(payload: Buffer, start: number, end: number, shift: number): Buffer {
+  const body = readZigzag(payload, start).next;
+  const delta = readZigzag(payload, body + 1);
+  const restLength = end - delta.next;
+  const newDelta = delta.value + shift;
+  const bodyLength = 1 + sizeOfVarlong(newDelta) + restLength;
+  const out = Buffer.allocUnsafe(sizeOfVarint(bodyLength) + bodyLength);
+  let pos = writeVarint(out, 0, bodyLength);
+  out[pos++] = payload[body]!;
+  pos = writeVarlong(out, pos, newDelta);
+  payload.copy(out, pos, delta.next, end);
+  return out;
 }
 
 interface DecodedForCleaning {
@@ -227,15 +254,6 @@ export class Cleaner {
       cfg.maxCompactionLagMs < Number.MAX_SAFE_INTEGER && now - oldestDirty > cfg.maxCompactionLagMs;
     if (!force && ratio < cfg.minCleanableDirtyRatio && !lagExceeded) return null;
 
-    // Delete horizon: from the newest timestamp of the part that was already clean.
-    let cleanPartNewest = -1;
-    for (const seg of cleanable) {
-      const next = log.segments[log.segments.indexOf(seg) + 1]!;
-      if (next.baseOffset <= firstDirty) cleanPartNewest = Math.max(cleanPartNewest, seg.largestTimestamp());
-    }
-    const deleteHorizon =
-      cleanPartNewest >= 0 ? cleanPartNewest - cfg.deleteRetentionMs : Number.NEGATIVE_INFINITY;
-
     // 2. Offset map over the dirty part, within the memory budget.
     const map = new Map<string, number>();
     const budget = this.options.dedupeBufferBytes ?? 134_217_728;
@@ -276,7 +294,12 @@ export class Cleaner {
     let removed = 0;
     for (const group of groups) {
       if (this.#stopped) return null;
-      const r = await this.#cleanGroup(log, group, map, deleteHorizon);
+      const r = await this.#cleanGroup(log, group, {
+        map,
+        mapEnd,
+        now,
+        deleteRetentionMs: cfg.deleteRetentionMs,
+      });
       if (r === null) return null; // the log changed under us (truncation, retention): try again later
       removed += r;
     }
@@ -334,12 +357,7 @@ export class Cleaner {
   }
 
   /** Rewrites one group into a `.cleaned` file and swaps it in. Returns records removed, or null if aborted. */
-  async #cleanGroup(
-    log: Log,
-    group: Segment[],
-    map: Map<string, number>,
-    deleteHorizon: number,
-  ): Promise<number | null> {
+  async #cleanGroup(log: Log, group: Segment[], filter: RecordFilter): Promise<number | null> {
     const base = group[0]!.baseOffset;
     const cleanedPath = join(log.dir, offsetFileName(base, LOG_SUFFIX) + CLEANED_SUFFIX);
     const fd = fs.openSync(cleanedPath, 'w');
@@ -348,7 +366,6 @@ export class Cleaner {
     let mtime = 0;
     try {
       for (const seg of group) {
-        const retainDeletes = seg.largestTimestamp() > deleteHorizon;
         try {
           mtime = Math.max(mtime, fs.statSync(seg.logPath).mtimeMs);
         } catch {
@@ -360,7 +377,7 @@ export class Cleaner {
             continue;
           }
           const batch = seg.readAt(loc.position, loc.size);
-          const out = await this.#filterBatch(batch, map, retainDeletes);
+          const out = await filterBatch(batch, filter);
           removed += out.removed;
           if (out.batch) {
             writeFully(fd, out.batch, 0, out.batch.length, written);
@@ -388,45 +405,80 @@ export class Cleaner {
     log.replaceSegments(group, base);
     return removed;
   }
+}
 
-  /** Keeps the records whose key has no later offset in the map (and tombstones inside the horizon). */
-  async #filterBatch(
-    batch: Buffer,
-    map: Map<string, number>,
-    retainDeletes: boolean,
-  ): Promise<{ batch: Buffer | null; removed: number }> {
-    const attrs = batch.readInt16BE(BatchOffsets.attributes);
-    if ((attrs & BatchAttributes.control) !== 0) return { batch, removed: 0 };
-    const { records, payload, codec } = await decodeForCleaning(batch);
-    const keep: boolean[] = records.map((r) => {
-      if (r.key === null) return true;
-      const latest = map.get(keyString(r.key)!);
-      if (latest !== undefined && r.offset < latest) return false;
-      if (r.value === null && !retainDeletes) return false;
+/** What one cleaning pass keeps. */
+interface RecordFilter {
+  /** Key → its last offset in the dirty part. */
+  map: Map<string, number>;
+  /** End of what the map covers: records at or past it are kept. */
+  mapEnd: number;
+  /** When the pass started: tombstones whose batch's delete horizon is at or before it are dropped. */
+  now: number;
+  deleteRetentionMs: number;
+}
+
+/**
+ * Keeps the records whose key has no later offset in the map, and tombstones until their batch's
+ * delete horizon (KIP-534: a batch keeping a tombstone without a horizon gets one stamped now).
+ * Returns the batch itself when nothing changes.
+ */
+async function filterBatch(
+  batch: Buffer,
+  filter: RecordFilter,
+): Promise<{ batch: Buffer | null; removed: number }> {
+  const attrs = batch.readInt16BE(BatchOffsets.attributes);
+  if ((attrs & BatchAttributes.control) !== 0) return { batch, removed: 0 };
+  const hasHorizon = (attrs & BatchAttributes.deleteHorizon) !== 0;
+  const baseTimestamp = readInt64(batch, BatchOffsets.baseTimestamp);
+  const retainDeletes = !hasHorizon || filter.now < baseTimestamp;
+  const { records, payload, codec } = await decodeForCleaning(batch);
+  let tombstones = false;
+  const keep: boolean[] = records.map((r) => {
+    if (r.key === null) return true;
+    if (r.offset >= filter.mapEnd) {
+      if (r.value === null) tombstones = true;
       return true;
-    });
-    const kept = keep.filter(Boolean).length;
-    if (kept === records.length) return { batch, removed: 0 };
-    const producerId = readInt64(batch, BatchOffsets.producerId);
-    if (kept === 0 && producerId < 0) return { batch: null, removed: records.length };
-    const spans = recordSpans(payload, records.length);
-    const parts: Buffer[] = [];
-    let maxTs = -1;
-    for (let i = 0; i < records.length; i++) {
-      if (!keep[i]) continue;
-      const [s, e] = spans[i]!;
-      parts.push(payload.subarray(s, e));
-      if (records[i]!.timestamp > maxTs) maxTs = records[i]!.timestamp;
     }
-    const section = await compress(codec, Buffer.concat(parts));
-    const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + section.length);
-    batch.copy(out, 0, 0, RECORD_BATCH_OVERHEAD);
-    section.copy(out, RECORD_BATCH_OVERHEAD);
-    out.writeInt32BE(out.length - LOG_OVERHEAD, BatchOffsets.batchLength);
-    out.writeInt32BE(kept, BatchOffsets.recordsCount);
-    if ((attrs & BatchAttributes.timestampTypeLogAppendTime) === 0 && maxTs >= 0)
-      writeInt64(out, maxTs, BatchOffsets.maxTimestamp);
-    updateCrc(out, 0, out.length);
-    return { batch: out, removed: records.length - kept };
+    const latest = filter.map.get(keyString(r.key)!);
+    if (latest !== undefined && r.offset < latest) return false;
+    if (r.value !== null) return true;
+    if (!retainDeletes) return false;
+    tombstones = true;
+    return true;
+  });
+  const kept = keep.filter(Boolean).length;
+  const stampHorizon = tombstones && !hasHorizon;
+  if (kept === records.length && !stampHorizon) return { batch, removed: 0 };
+  const producerId = readInt64(batch, BatchOffsets.producerId);
+  if (kept === 0 && producerId < 0) return { batch: null, removed: records.length };
+  const spans = recordSpans(payload, records.length);
+  // A new horizon becomes the baseTimestamp; the deltas move so that record timestamps stay.
+  const newBase = stampHorizon ? Math.min(filter.now + filter.deleteRetentionMs, LONG_MAX) : baseTimestamp;
+  const parts: Buffer[] = [];
+  let maxTs = -1;
+  for (let i = 0; i < records.length; i++) {
+    if (!keep[i]) continue;
+    const [s, e] = spans[i]!;
+    parts.push(
+      newBase === baseTimestamp
+        ? payload.subarray(s, e)
+        : shiftTimestampDelta(payload, s, e, baseTimestamp - newBase),
+    );
+    if (records[i]!.timestamp > maxTs) maxTs = records[i]!.timestamp;
   }
+  const section = await compress(codec, Buffer.concat(parts));
+  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD + section.length);
+  batch.copy(out, 0, 0, RECORD_BATCH_OVERHEAD);
+  section.copy(out, RECORD_BATCH_OVERHEAD);
+  out.writeInt32BE(out.length - LOG_OVERHEAD, BatchOffsets.batchLength);
+  out.writeInt32BE(kept, BatchOffsets.recordsCount);
+  if (stampHorizon) {
+    out.writeInt16BE(attrs | BatchAttributes.deleteHorizon, BatchOffsets.attributes);
+    writeInt64(out, newBase, BatchOffsets.baseTimestamp);
+  }
+  if ((attrs & BatchAttributes.timestampTypeLogAppendTime) === 0 && maxTs >= 0)
+    writeInt64(out, maxTs, BatchOffsets.maxTimestamp);
+  updateCrc(out, 0, out.length);
+  return { batch: out, removed: records.length - kept };
 }

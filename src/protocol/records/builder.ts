@@ -226,9 +226,9 @@ function checkTimestamp(ts: number): void {
   if (!Number.isInteger(ts) || ts < -1 || ts > TIMESTAMP_MAX) throw new RangeError(`invalid timestamp ${ts}`);
 }
 
-// ---- Kafka's zigzag varints ----
+// ---- Kafka's zigzag varints (also used by the log cleaner to re-encode timestamp deltas) ----
 
-function sizeOfVarint(n: number): number {
+export function sizeOfVarint(n: number): number {
   let z = ((n << 1) ^ (n >> 31)) >>> 0;
   let size = 1;
   while (z >= 0x80) {
@@ -238,7 +238,7 @@ function sizeOfVarint(n: number): number {
   return size;
 }
 
-function writeVarint(buf: Buffer, pos: number, n: number): number {
+export function writeVarint(buf: Buffer, pos: number, n: number): number {
   let z = ((n << 1) ^ (n >> 31)) >>> 0;
   while (z >= 0x80) {
     buf[pos++] = (z & 0x7f) | 0x80;
@@ -253,7 +253,7 @@ function zigzag64(n: number): number {
   return n >= 0 ? n * 2 : -n * 2 - 1;
 }
 
-function sizeOfVarlong(n: number): number {
+export function sizeOfVarlong(n: number): number {
   let z = zigzag64(n);
   let size = 1;
   while (z >= 0x80) {
@@ -263,7 +263,7 @@ function sizeOfVarlong(n: number): number {
   return size;
 }
 
-function writeVarlong(buf: Buffer, pos: number, n: number): number {
+export function writeVarlong(buf: Buffer, pos: number, n: number): number {
   let z = zigzag64(n);
   while (z >= 0x80) {
     buf[pos++] = (z % 128) | 0x80;

@@ -3,9 +3,9 @@ import * as fs from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { batchSize, computeCrc, storedCrc } from '../../../src/protocol/records/batch.js';
+import { BatchAttributes, batchSize, computeCrc, storedCrc } from '../../../src/protocol/records/batch.js';
 import { buildBatchSync } from '../../../src/protocol/records/builder.js';
-import { readRecords } from '../../../src/protocol/records/records.js';
+import { type DecodedBatch, decodeBatches, readRecords } from '../../../src/protocol/records/records.js';
 import { Cleaner } from '../../../src/storage/cleaner.js';
 import { defaultLogConfig, type LogConfig } from '../../../src/storage/config.js';
 import { Log } from '../../../src/storage/log.js';
@@ -80,6 +80,18 @@ async function readAllRecords(log: Log): Promise<Rec[]> {
   return out;
 }
 
+/** Every batch of the log, decoded (CRCs checked). */
+async function readBatches(log: Log): Promise<DecodedBatch[]> {
+  const out: DecodedBatch[] = [];
+  for (let o = log.logStartOffset; o < log.logEndOffset; ) {
+    const r = await log.read(o, 1 << 20);
+    if (r.bytes === 0) break;
+    for (const b of r.records) for await (const batch of decodeBatches(b)) out.push(batch);
+    o = r.nextOffset;
+  }
+  return out;
+}
+
 function lastPerKey(recs: Rec[]): Rec[] {
   const m = new Map<string, Rec>();
   for (const r of recs) m.set(r.key, r);
@@ -117,29 +129,98 @@ describe('log cleaner', () => {
     await again.close();
   });
 
-  it('keeps tombstones for delete.retention.ms, then removes them', async () => {
-    const log = await Log.open(newDir(), cfg({ deleteRetentionMs: 0 }));
-    const first = await appendRandom(log, 300, 3, 1_000_000);
+  it('stamps a delete horizon on the first pass that keeps a tombstone and drops it once passed (KIP-534)', async () => {
+    const log = await Log.open(newDir(), cfg({ deleteRetentionMs: 1000 }));
+    let now = 50_000;
+    const cleaner = new Cleaner({ now: () => now });
+    const written = await appendRandom(log, 300, 3, 1_000_000);
     log.roll();
-    const cleaner = new Cleaner();
+    const expected = lastPerKey(written);
+    const tombstones = expected.filter((r) => r.value === null);
+    assert.ok(tombstones.length > 0 && tombstones.length < expected.length);
+    const timestamps = new Map<number, number>();
+    for (const b of await readBatches(log)) for (const r of b.records) timestamps.set(r.offset, r.timestamp);
+
+    // First pass: tombstones stay; each batch that keeps one carries the horizon now + 1000.
     await cleaner.clean(log);
-    // First pass: nothing was clean before, so tombstones stay.
-    const afterFirst = await readAllRecords(log);
-    assert.deepEqual(afterFirst, lastPerKey(first));
-    const tombstones = afterFirst.filter((r) => r.value === null).length;
-    // Newer data moves the clean part's newest timestamp past the horizon.
-    const second = await appendRandom(log, 300, 4, 5_000_000);
-    log.roll();
+    assert.deepEqual(await readAllRecords(log), expected);
+    const stamped = async (afterHorizon = false) => {
+      const out: number[] = [];
+      for (const b of await readBatches(log)) {
+        const hasTombstone = b.records.some((r) => r.value === null);
+        const flagged = (b.attributes & BatchAttributes.deleteHorizon) !== 0;
+        // A batch keeps its horizon after its tombstones are gone (Kafka rebuilds it with the same one).
+        if (afterHorizon) assert.ok(!hasTombstone, `batch at ${b.baseOffset}`);
+        else assert.equal(flagged, hasTombstone, `batch at ${b.baseOffset}`);
+        if (flagged) out.push(b.baseTimestamp);
+        // Every record keeps its timestamp (deltas were rewritten against the new baseTimestamp).
+        for (const r of b.records) assert.equal(r.timestamp, timestamps.get(r.offset));
+      }
+      return out;
+    };
+    const horizons = await stamped();
+    assert.ok(horizons.length > 0);
+    assert.ok(horizons.every((h) => h === 51_000));
+
+    // Before the horizon: kept, and the horizon is not moved.
+    now = 50_999;
     await cleaner.clean(log);
-    const recs = await readAllRecords(log);
-    const expected = lastPerKey([...first, ...second]);
-    // Tombstones of the first part are gone; everything else is the last value per key.
-    const firstPartTombstones = expected.filter((r) => r.value === null && r.offset < 300);
+    assert.deepEqual(await readAllRecords(log), expected);
+    assert.deepEqual(await stamped(), horizons);
+
+    // At the horizon: gone; everything else stays.
+    now = 51_000;
+    const r = await cleaner.clean(log);
+    assert.equal(r?.recordsRemoved, tombstones.length);
     assert.deepEqual(
-      recs,
-      expected.filter((r) => !firstPartTombstones.includes(r)),
+      await readAllRecords(log),
+      expected.filter((x) => x.value !== null),
     );
-    assert.ok(tombstones >= 0);
+    assert.ok((await stamped(true)).every((h) => h === 51_000));
+    await log.close();
+  });
+
+  it('stamps the horizon on tombstones of the clean part too, from the pass that first keeps them', async () => {
+    const log = await Log.open(newDir(), cfg({ deleteRetentionMs: 100 }));
+    let now = 1_000;
+    const cleaner = new Cleaner({ now: () => now });
+    await log.append(
+      buildBatchSync([
+        { key: 'a', value: null, timestamp: 10 },
+        { key: 'b', value: 'b1', timestamp: 11 },
+      ]),
+    );
+    await log.append(buildBatchSync([{ key: 'c', value: 'c1', timestamp: 12 }]));
+    log.roll();
+    await cleaner.clean(log);
+    const [first, second] = await readBatches(log);
+    assert.equal(first!.attributes & BatchAttributes.deleteHorizon, BatchAttributes.deleteHorizon);
+    assert.equal(first!.baseTimestamp, 1_100);
+    assert.deepEqual(
+      first!.records.map((r) => [r.offset, r.timestamp]),
+      [
+        [0, 10],
+        [1, 11],
+      ],
+    );
+    assert.equal(first!.maxTimestamp, 11);
+    assert.equal(second!.attributes & BatchAttributes.deleteHorizon, 0);
+    assert.equal(second!.baseTimestamp, 12);
+    // New dirty data, a pass after the horizon: the tombstone goes, the batch keeps its horizon.
+    await log.append(buildBatchSync([{ key: 'd', value: 'd1', timestamp: 13 }]));
+    log.roll();
+    now = 2_000;
+    await cleaner.clean(log);
+    const after = await readBatches(log);
+    assert.deepEqual(
+      after.flatMap((b) => b.records.map((r) => [r.offset, r.key?.toString(), r.timestamp])),
+      [
+        [1, 'b', 11],
+        [2, 'c', 12],
+        [3, 'd', 13],
+      ],
+    );
+    assert.equal(after[0]!.baseTimestamp, 1_100);
     await log.close();
   });
 
