@@ -270,6 +270,12 @@ export class Connection {
       decodeResponseHeader(r, p.api.responseHeaderVersions[p.version]!);
       value = p.api.decodeResponse(r, p.version);
     } catch (err) {
+      // A broker older than our ApiVersions version answers UNSUPPORTED_VERSION in a v0 body.
+      const v0 = p.api.apiKey === ApiKey.ApiVersions && p.version > 0 ? apiVersionsV0(frame) : null;
+      if (v0) {
+        p.resolve(v0);
+        return;
+      }
       const detail = err instanceof Error ? err.message : String(err);
       const e = new ClientError(
         `malformed ${p.api.name} v${p.version} response from ${this.address}: ${detail}`,
@@ -303,6 +309,18 @@ export class Connection {
 
   close(): void {
     this.#fail(new ClientError(`connection to ${this.address} closed`));
+  }
+}
+
+/** An ApiVersions response read as v0 when it carries UNSUPPORTED_VERSION (35), else null. */
+function apiVersionsV0(frame: Buffer): unknown {
+  try {
+    const r = new Reader(frame);
+    decodeResponseHeader(r, 0);
+    const res = apiByKey(ApiKey.ApiVersions)!.decodeResponse(r, 0) as { errorCode: number };
+    return res.errorCode === 35 ? res : null;
+  } catch {
+    return null;
   }
 }
 
