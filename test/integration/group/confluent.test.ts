@@ -3,10 +3,10 @@ import { after, before, describe, it } from 'node:test';
 import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
 import { BrokerProcess } from '../../helpers/broker.js';
 import { spawnMember, stopped, waitFor } from './members.js';
-import { CONFLUENT_MEMBER, KAFKA_PYTHON_MEMBER, PYTHON } from './python-clients.js';
+import { CONFLUENT_MEMBER, PYTHON } from './python-clients.js';
 import { groupScenario } from './scenario.js';
 
-describe('consumer groups: confluent-kafka-python and kafka-python', () => {
+describe('consumer groups: confluent-kafka-python (librdkafka)', () => {
   let broker: BrokerProcess;
   let admin: Admin;
   let producer: Producer;
@@ -65,23 +65,6 @@ describe('consumer groups: confluent-kafka-python and kafka-python', () => {
           'cooperative-orders',
           '-',
           'cooperative-sticky',
-        ]),
-    });
-  });
-
-  it('kafka-python: 3 members share 6 partitions, survive a leave and a kill, resume from committed offsets', async () => {
-    await groupScenario({
-      admin,
-      producer,
-      topic: 'kafka-python-orders',
-      group: 'kafka-python-group',
-      spawn: (name) =>
-        spawnMember(name, PYTHON, [
-          '-c',
-          KAFKA_PYTHON_MEMBER,
-          broker.bootstrap,
-          'kafka-python-group',
-          'kafka-python-orders',
         ]),
     });
   });
