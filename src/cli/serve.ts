@@ -62,6 +62,35 @@ export async function serve(argv: string[]): Promise<void> {
 
   const broker = new Broker(config, log);
   let admin: AdminServer | null = null;
+  // Signal handlers go in before anything starts: a SIGTERM that arrives while the logs recover,
+  // or just after 'listening' is printed, stops the broker gracefully instead of killing it.
+  let started = false;
+  let stopSignal: string | null = null;
+  const shutdown = (signal: string) => {
+    log.info({ signal }, 'shutting down');
+    broker
+      .stop()
+      .then(() => admin?.close())
+      .then(
+        () => {
+          log.info('stopped');
+          process.exit(0);
+        },
+        (err) => {
+          log.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+  };
+  const onSignal = (signal: string) => {
+    if (stopSignal !== null) return;
+    stopSignal = signal;
+    if (started) shutdown(signal);
+    else log.info({ signal }, 'stop requested while starting; stopping once started');
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+
   try {
     // The admin server comes first, so /health answers and /ready says 503 during recovery.
     admin = await startAdmin(broker, log);
@@ -89,25 +118,6 @@ export async function serve(argv: string[]): Promise<void> {
     },
     'listening',
   );
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal }, 'shutting down');
-    broker
-      .stop()
-      .then(() => admin?.close())
-      .then(
-        () => {
-          log.info('stopped');
-          process.exit(0);
-        },
-        (err) => {
-          log.error({ err }, 'shutdown failed');
-          process.exit(1);
-        },
-      );
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  started = true;
+  if (stopSignal !== null) shutdown(stopSignal);
 }

@@ -12,7 +12,8 @@ import { brokerConfigDefs } from '../../src/cluster/config.js';
 const { Kafka, logLevel } = kafkajs;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
-const BIN = join(resolve(fileURLToPath(import.meta.url), '../../../..'), 'bin', 'gregor');
+const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
+const BIN = join(ROOT, 'bin', 'gregor');
 /** A child that does not finish by then fails the test instead of hanging it. */
 const CHILD_TIMEOUT_MS = 20_000;
 
@@ -84,14 +85,10 @@ function serve(args: string[], env: Record<string, string> = {}): Promise<Served
   });
 }
 
-/** SIGTERM and the exit code. */
+/** SIGTERM, then the exit code once the child's output is read to the end ('close'). */
 function stop(child: ChildProcess): Promise<number | null> {
   return new Promise((res) => {
-    if (child.exitCode !== null) {
-      res(child.exitCode);
-      return;
-    }
-    child.once('exit', (code) => res(code));
+    child.once('close', (code) => res(code));
     child.kill('SIGTERM');
   });
 }
@@ -109,7 +106,10 @@ describe('gregor serve, driven as a user drives it', () => {
     for (const d of brokerConfigDefs) {
       assert.ok(r.stdout.includes(`  ${d.name}`), `--help names ${d.name}`);
       if (d.default !== null && d.default !== '') {
-        assert.match(r.stdout, new RegExp(`  ${d.name.replace(/\./g, '\\.')}\\*? +${escapeRe(d.default)}\\n`));
+        assert.match(
+          r.stdout,
+          new RegExp(`  ${d.name.replace(/\./g, '\\.')}\\*? +${escapeRe(d.default)}\\n`),
+        );
       }
     }
     for (const flag of ['--config', '--port', '--data-dir', '--admin-port', '--log-level', '--override']) {
@@ -232,6 +232,40 @@ describe('gregor serve, driven as a user drives it', () => {
       assert.equal(meta.topics[0]?.partitions.length, 5);
     } finally {
       assert.equal(await stop(served.child), 0);
+    }
+  });
+
+  it('the shipped config/server.properties is read without a warning and its values are used', async () => {
+    const file = join(ROOT, 'config', 'server.properties');
+    const r = await gregor(['serve', file, '--print-config']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stderr, '');
+    const fromFile = r.stdout.split('\n').filter((l) => l.includes(`# ${file}:`));
+    assert.ok(fromFile.length >= 10, r.stdout);
+    assert.match(r.stdout, new RegExp(`^log\\.dirs=/tmp/gregor-logs {2}# ${escapeRe(file)}:\\d+$`, 'm'));
+  });
+
+  it('--admin-port serves /health and /ready and /metrics next to the broker', async () => {
+    const served = await serve(['--port', '0', '--data-dir', join(dir, 'admin'), '--admin-port', '0']);
+    try {
+      const url = String(served.listening.adminUrl);
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      assert.equal(served.listening.adminPort, Number(new URL(url).port));
+      const ready = await fetch(`${url}/ready`);
+      assert.equal(ready.status, 200);
+      await ready.text();
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      assert.match(metrics, /^gregor_broker_up 1$/m);
+    } finally {
+      assert.equal(await stop(served.child), 0);
+    }
+  });
+
+  it('SIGTERM right after the listening line stops gracefully (exit 0), every time', async () => {
+    for (let i = 0; i < 5; i++) {
+      const served = await serve(['--port', '0', '--data-dir', join(dir, `sigterm-${i}`)]);
+      assert.equal(await stop(served.child), 0, `run ${i}`);
+      assert.equal(served.logs.at(-1)?.msg, 'stopped');
     }
   });
 
