@@ -1,10 +1,40 @@
 import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BrokerProcess } from '../helpers/broker.js';
-import { gregor, lines } from '../helpers/cli.js';
+import { GREGOR_BIN, gregor, lines } from '../helpers/cli.js';
+
+/** A long-running `gregor consume` child whose stdout is collected. */
+function background(args: string[]): {
+  child: ChildProcess;
+  out: () => string;
+  exit: Promise<number | null>;
+} {
+  const child = spawn(process.execPath, [GREGOR_BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let text = '';
+  child.stdout!.setEncoding('utf8').on('data', (c: string) => {
+    text += c;
+  });
+  child.stderr!.resume();
+  const exit = new Promise<number | null>((res) => child.once('close', (code) => res(code)));
+  return { child, out: () => text, exit };
+}
+
+/** Polls `cond` until it holds; fails after `limitMs` (a state that never comes, not a timing check). */
+async function waitFor(
+  what: string,
+  cond: () => boolean | Promise<boolean>,
+  limitMs = 60_000,
+): Promise<void> {
+  const end = Date.now() + limitMs;
+  while (!(await cond())) {
+    if (Date.now() > end) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
 
 describe('gregor group / log dump / perf against a real broker', () => {
   let broker: BrokerProcess;
@@ -105,6 +135,53 @@ describe('gregor group / log dump / perf against a real broker', () => {
     r = await gregor(['group', 'delete', ...b, '-g', 'billing']);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /GROUP_ID_NOT_FOUND/);
+  });
+
+  it('two group members split the partitions, rebalance, commit on SIGTERM and leave', async () => {
+    await gregor(['topic', 'create', ...b, '--topic', 'shared', '--partitions', '2']);
+    await gregor(['produce', ...b, '-t', 'shared', '-p', '0'], 'a0\na1\n');
+    await gregor(['produce', ...b, '-t', 'shared', '-p', '1'], 'b0\nb1\n');
+    const first = background([
+      'consume',
+      ...b,
+      '-t',
+      'shared',
+      '-G',
+      'pair',
+      '--from-beginning',
+      '-f',
+      '%p %s\\n',
+    ]);
+    let second: ReturnType<typeof background> | null = null;
+    try {
+      await waitFor('the first member to read all four records', () => lines(first.out()).length === 4);
+      second = background(['consume', ...b, '-t', 'shared', '-G', 'pair', '-f', '%p %s\\n']);
+      await waitFor('a stable group of two members with one partition each', async () => {
+        const r = await gregor(['group', 'describe', ...b, '-g', 'pair', '--members']);
+        return /Stable/.test(r.stdout) && (r.stdout.match(/\s1\s+shared\(\d\)\n/g) ?? []).length === 2;
+      });
+      await gregor(['produce', ...b, '-t', 'shared', '-p', '0'], 'c0\n');
+      await gregor(['produce', ...b, '-t', 'shared', '-p', '1'], 'c1\n');
+      const s = second;
+      await waitFor(
+        'both new records',
+        () => (first.out() + s.out()).includes('0 c0') && (first.out() + s.out()).includes('1 c1'),
+      );
+      const one = lines(first.out()).slice(4);
+      const two = lines(s.out());
+      assert.equal(one.length, 1, `each member gets one new record: ${one} / ${two}`);
+      assert.equal(two.length, 1, `each member gets one new record: ${one} / ${two}`);
+      assert.notEqual(one[0]!.split(' ')[0], two[0]!.split(' ')[0], 'from different partitions');
+    } finally {
+      first.child.kill('SIGTERM');
+      second?.child.kill('SIGTERM');
+    }
+    assert.equal(await first.exit, 0);
+    assert.equal(await second!.exit, 0);
+    const r = await gregor(['group', 'describe', ...b, '-g', 'pair']);
+    assert.match(r.stdout, /has no active members/);
+    assert.match(r.stdout, /pair\s+shared\s+0\s+3\s+3\s+0/);
+    assert.match(r.stdout, /pair\s+shared\s+1\s+3\s+3\s+0/);
   });
 
   it('dumps a segment file: batch headers, records, data; reports corruption and torn writes', async () => {
