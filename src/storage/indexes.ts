@@ -97,18 +97,23 @@ abstract class IndexBase {
 
   /** Binary search: index of the last entry whose key (`keyAt`) is <= target, or -1. */
   protected floorIndex(target: number, keyAt: (i: number) => number): number {
-    let lo = 0;
-    let hi = this.count - 1;
-    let ans = -1;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (keyAt(mid) <= target) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return ans;
+    return floorSearch(this.count, target, keyAt);
   }
+}
+
+/** Binary search over keys ascending in [0, count): index of the last key <= target, or -1. */
+export function floorSearch(count: number, target: number, keyAt: (i: number) => number): number {
+  let lo = 0;
+  let hi = count - 1;
+  let ans = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (keyAt(mid) <= target) {
+      ans = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  return ans;
 }
 
 /** Reads an index file; null when absent. */

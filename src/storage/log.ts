@@ -60,6 +60,7 @@ import {
 } from './errors.js';
 import { fsyncDirSync, unlinkIfExists } from './fs-util.js';
 import { HandlePool } from './handles.js';
+import { floorSearch } from './indexes.js';
 import { LeaderEpochCache } from './leader-epoch.js';
 import { type ProducerStateSeam, producerBatchInfo } from './producer-state.js';
 import {
@@ -723,17 +724,10 @@ export class Log {
   /** Index of the last segment whose base offset is <= offset (0 when offset is below all). */
   #segmentIndexFor(offset: number): number {
     const segs = this.#segments;
-    let lo = 0;
-    let hi = segs.length - 1;
-    let ans = 0;
-    while (lo <= hi) {
-      const mid = (lo + hi) >>> 1;
-      if (segs[mid]!.baseOffset <= offset) {
-        ans = mid;
-        lo = mid + 1;
-      } else hi = mid - 1;
-    }
-    return ans;
+    return Math.max(
+      0,
+      floorSearch(segs.length, offset, (i) => segs[i]!.baseOffset),
+    );
   }
 
   /** The segment and batch holding the first batch whose last offset is >= offset, if any. */

@@ -311,16 +311,9 @@ export class Segment {
    */
   loadIndexes(maxBatchBytes = INT32_MAX): RecoveryResult | null {
     if (this.#offsetIndex) return null;
-    const off = readIndexFile(this.indexPath);
-    const time = readIndexFile(this.timeIndexPath);
-    if (
-      off &&
-      time &&
-      off.length % OffsetIndex.ENTRY_SIZE === 0 &&
-      time.length % TimeIndex.ENTRY_SIZE === 0
-    ) {
-      const oi = new OffsetIndex(this.indexPath, this.baseOffset, this.#settings.segmentIndexBytes, off);
-      const ti = new TimeIndex(this.timeIndexPath, this.baseOffset, this.#settings.segmentIndexBytes, time);
+    const files = this.#readIndexFiles();
+    if (files) {
+      const { oi, ti } = files;
       if (oi.isValid(Math.max(this.size, 1)) && ti.isValid()) {
         this.#offsetIndex = oi;
         this.#timeIndex = ti;
@@ -332,6 +325,24 @@ export class Segment {
       }
     }
     return this.recover(this.baseOffset, maxBatchBytes, true);
+  }
+
+  /** Both index files as they are on disk, when both exist and hold whole entries; else null. */
+  #readIndexFiles(): { oi: OffsetIndex; ti: TimeIndex } | null {
+    const off = readIndexFile(this.indexPath);
+    const time = readIndexFile(this.timeIndexPath);
+    if (
+      !off ||
+      !time ||
+      off.length % OffsetIndex.ENTRY_SIZE !== 0 ||
+      time.length % TimeIndex.ENTRY_SIZE !== 0
+    )
+      return null;
+    const bytes = this.#settings.segmentIndexBytes;
+    return {
+      oi: new OffsetIndex(this.indexPath, this.baseOffset, bytes, off),
+      ti: new TimeIndex(this.timeIndexPath, this.baseOffset, bytes, time),
+    };
   }
 
   get offsetIndex(): OffsetIndex {
@@ -524,17 +535,9 @@ export class Segment {
     let ti: TimeIndex | null = null;
     if (!fullRebuild && validateFrom > this.baseOffset) {
       if (!this.#offsetIndex) {
-        const off = readIndexFile(this.indexPath);
-        const time = readIndexFile(this.timeIndexPath);
-        if (
-          off &&
-          time &&
-          off.length % OffsetIndex.ENTRY_SIZE === 0 &&
-          time.length % TimeIndex.ENTRY_SIZE === 0
-        ) {
-          oi = new OffsetIndex(this.indexPath, this.baseOffset, this.#settings.segmentIndexBytes, off);
-          ti = new TimeIndex(this.timeIndexPath, this.baseOffset, this.#settings.segmentIndexBytes, time);
-        }
+        const files = this.#readIndexFiles();
+        oi = files?.oi ?? null;
+        ti = files?.ti ?? null;
       } else {
         oi = this.#offsetIndex;
         ti = this.#timeIndex;

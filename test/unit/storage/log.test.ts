@@ -12,6 +12,7 @@ import {
   partitionLeaderEpoch,
   storedCrc,
 } from '../../../src/protocol/records/batch.js';
+import { buildBatchSync } from '../../../src/protocol/records/builder.js';
 import { defaultLogConfig, type LogConfig } from '../../../src/storage/config.js';
 import {
   OffsetOutOfRangeError,
@@ -20,7 +21,7 @@ import {
 } from '../../../src/storage/errors.js';
 import { HandlePool } from '../../../src/storage/handles.js';
 import { Log } from '../../../src/storage/log.js';
-import { buildTestBatch, fillerBatch } from '../../helpers/record-batch.js';
+import { fillerBatch } from '../../helpers/record-batch.js';
 
 const root = fs.mkdtempSync(join(tmpdir(), 'gregor-log-'));
 after(() => fs.rmSync(root, { recursive: true, force: true }));
@@ -90,11 +91,11 @@ describe('Log append and read', () => {
     await assert.rejects(log.append(fillerBatch(3, 400)), RecordBatchTooLargeError);
     await log.append(fillerBatch(2, 10));
     await assert.rejects(
-      log.appendAsFollower(buildTestBatch([{ value: 'x' }], { baseOffset: 1 })),
+      log.appendAsFollower(buildBatchSync([{ value: 'x' }], { baseOffset: 1 })),
       UnexpectedAppendOffsetError,
     );
     const r = await log.appendAsFollower(
-      buildTestBatch([{ value: 'x' }], { baseOffset: 7, partitionLeaderEpoch: 3 }),
+      buildBatchSync([{ value: 'x' }], { baseOffset: 7, partitionLeaderEpoch: 3 }),
     );
     assert.deepEqual([r.firstOffset, r.lastOffset], [7, 7]);
     assert.equal(log.logEndOffset, 8);
