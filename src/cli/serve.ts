@@ -1,5 +1,5 @@
 import { type AdminServer, startAdmin } from '../admin/server.js';
-import { brokerConfigDefs } from '../cluster/config.js';
+import { brokerConfigDef, brokerConfigDefs } from '../cluster/config.js';
 import { createLogger, type LogFormat, type LogLevel } from '../core/log.js';
 import { Broker } from '../server/broker.js';
 import {
@@ -14,6 +14,9 @@ import {
 } from './serve-config.js';
 
 export { parseServeArgs, resolveServeConfig, UsageError };
+
+/** What a sensitive setting's value (a password) is printed as. */
+const HIDDEN = '[hidden]';
 
 /** `gregor serve`: resolve the settings, start the broker (and admin server), run until a signal. */
 export async function serve(argv: string[]): Promise<void> {
@@ -41,7 +44,8 @@ export async function serve(argv: string[]): Promise<void> {
     for (const w of warnings) console.error(`gregor serve: warning: ${w}`);
     for (const d of brokerConfigDefs) {
       const s = settings.get(d.name);
-      console.log(`${d.name}=${config.get(d.name) ?? ''}${s ? `  # ${s.origin}` : ''}`);
+      const value = d.sensitive && s ? HIDDEN : (config.get(d.name) ?? '');
+      console.log(`${d.name}=${value}${s ? `  # ${s.origin}` : ''}`);
     }
     for (const [name, s] of settings)
       if (!brokerConfigDefs.some((d) => d.name === name)) {
@@ -57,7 +61,9 @@ export async function serve(argv: string[]): Promise<void> {
   );
   for (const w of warnings) log.warn(w);
   const given: Record<string, string> = {};
-  for (const [name, s] of settings) given[name] = `${s.value} (${s.origin})`;
+  for (const [name, s] of settings) {
+    given[name] = `${brokerConfigDef(name)?.sensitive ? HIDDEN : s.value} (${s.origin})`;
+  }
   log.info({ settings: given, configFile: args.configFile }, 'configuration');
 
   const broker = new Broker(config, log);
