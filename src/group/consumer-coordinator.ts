@@ -79,8 +79,12 @@ export class ConsumerProtocolCoordinator {
   readonly #topics: TopicsView;
   readonly #classic: ClassicGroupsAccess;
   readonly #logger: Logger | undefined;
-  /** What `__consumer_offsets` holds for each group: record key (hex) → value (hex, '' = none). */
+  /** What `__consumer_offsets` holds for each group: record key (hex) → value (hex). */
   readonly #persisted = new Map<string, Map<string, string>>();
+  /** Members whose records may have changed since the last `changes()`, per group. */
+  readonly #dirtyMembers = new Map<string, Set<string>>();
+  /** Groups whose every member's records may have changed (a new target assignment). */
+  readonly #dirtyAll = new Set<string>();
   /** Called when a timer (session or rebalance timeout) changed a group, so its records get written. */
   onTimerChange: (groupId: string) => void = () => {};
 
@@ -98,41 +102,69 @@ export class ConsumerProtocolCoordinator {
     this.#logger = opts.logger;
   }
 
-  /** Every record describing the group's current state (epochs, members, targets, assignments). */
-  #snapshot(group: ConsumerGroup): CoordinatorRecord[] {
-    if (group.dead) return [];
-    const out = [
-      groupEpochRecord(group.groupId, group.groupEpoch),
-      targetEpochRecord(group.groupId, group.assignmentEpoch),
+  /** The records of one member's state (metadata, target, current assignment); tombstones when gone. */
+  #memberRecords(group: ConsumerGroup, memberId: string): CoordinatorRecord[] {
+    const m = group.dead ? undefined : group.members.get(memberId);
+    return [
+      memberMetadataRecord(group.groupId, memberId, m ?? null),
+      targetMemberRecord(
+        group.groupId,
+        memberId,
+        m === undefined ? null : (group.target.get(memberId) ?? new Map()),
+      ),
+      currentAssignmentRecord(group.groupId, memberId, m ?? null),
     ];
-    for (const m of group.members.values()) {
-      out.push(memberMetadataRecord(group.groupId, m.memberId, m));
-      out.push(targetMemberRecord(group.groupId, m.memberId, group.target.get(m.memberId) ?? new Map()));
-      out.push(currentAssignmentRecord(group.groupId, m.memberId, m));
+  }
+
+  #markDirty(groupId: string, memberId: string): void {
+    let set = this.#dirtyMembers.get(groupId);
+    if (set === undefined) {
+      set = new Set();
+      this.#dirtyMembers.set(groupId, set);
     }
-    return out;
+    set.add(memberId);
   }
 
   /**
-   * The records to write so `__consumer_offsets` matches the group's state: what changed since
-   * the last call, and tombstones for what is gone. Marks them as written.
+   * The records to write so `__consumer_offsets` matches the group's state: the group's epochs and
+   * the members touched since the last call (every member after a new target assignment), each
+   * only if it changed, and tombstones for members that left. Marks them as written.
    */
   changes(groupId: string): CoordinatorRecord[] {
-    const group = this.groups.get(groupId);
-    const now = new Map<string, CoordinatorRecord>();
-    if (group !== undefined)
-      for (const r of this.#snapshot(group)) now.set(Buffer.from(r.key).toString('hex'), r);
-    const before = this.#persisted.get(groupId) ?? new Map<string, string>();
-    const after = new Map<string, string>();
-    const out: CoordinatorRecord[] = [];
-    for (const [k, r] of now) {
-      const v = r.value === null ? '' : Buffer.from(r.value).toString('hex');
-      after.set(k, v);
-      if (before.get(k) !== v) out.push(r);
+    const group = this.groups.get(groupId) ?? new ConsumerGroup(groupId, 0);
+    if (!this.groups.has(groupId)) group.dead = true;
+    const persisted = this.#persisted.get(groupId) ?? new Map<string, string>();
+    const members = new Set(this.#dirtyMembers.get(groupId) ?? []);
+    this.#dirtyMembers.delete(groupId);
+    if (this.#dirtyAll.delete(groupId)) for (const id of group.members.keys()) members.add(id);
+    const candidates: CoordinatorRecord[] = [
+      groupEpochRecord(groupId, group.dead ? null : group.groupEpoch),
+      targetEpochRecord(groupId, group.dead ? null : group.assignmentEpoch),
+    ];
+    if (group.dead) {
+      // Everything ever written for the group gets a tombstone.
+      for (const k of persisted.keys()) candidates.push({ key: Buffer.from(k, 'hex'), value: null });
+    } else {
+      for (const id of members) candidates.push(...this.#memberRecords(group, id));
     }
-    for (const k of before.keys()) if (!now.has(k)) out.push({ key: Buffer.from(k, 'hex'), value: null });
-    if (after.size === 0) this.#persisted.delete(groupId);
-    else this.#persisted.set(groupId, after);
+    const out: CoordinatorRecord[] = [];
+    const seen = new Set<string>();
+    for (const r of candidates) {
+      const k = Buffer.from(r.key).toString('hex');
+      if (seen.has(k)) continue;
+      seen.add(k);
+      const v = r.value === null ? null : Buffer.from(r.value).toString('hex');
+      if (v === null) {
+        if (!persisted.has(k)) continue;
+        persisted.delete(k);
+      } else {
+        if (persisted.get(k) === v) continue;
+        persisted.set(k, v);
+      }
+      out.push(r);
+    }
+    if (persisted.size === 0) this.#persisted.delete(groupId);
+    else this.#persisted.set(groupId, persisted);
     return out;
   }
 
@@ -150,13 +182,12 @@ export class ConsumerProtocolCoordinator {
     if (req.serverAssignor !== null && !serverAssignors.has(req.serverAssignor)) {
       return fail(ErrorCode.UNSUPPORTED_ASSIGNOR, `Assignor ${req.serverAssignor} is not supported.`);
     }
-    let regex: RegExp | null = null;
     if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '') {
       if (req.subscribedTopicRegex.length > subscriptionRegexMaxLength) {
         return fail(ErrorCode.INVALID_REGULAR_EXPRESSION, 'The regular expression is too long.');
       }
       try {
-        regex = new RegExp(`^(?:${req.subscribedTopicRegex})$`);
+        new RegExp(`^(?:${req.subscribedTopicRegex})$`);
       } catch {
         return fail(
           ErrorCode.INVALID_REGULAR_EXPRESSION,
@@ -233,7 +264,8 @@ export class ConsumerProtocolCoordinator {
     }
 
     this.#scheduleSession(group, member);
-    this.#maybeComputeTarget(group, regex);
+    this.#maybeComputeTarget(group);
+    this.#markDirty(group.groupId, member.memberId);
     this.#reconcile(
       group,
       member,
@@ -336,6 +368,7 @@ export class ConsumerProtocolCoordinator {
   }
 
   #removeMember(group: ConsumerGroup, member: ConsumerGroupMember): void {
+    this.#markDirty(group.groupId, member.memberId);
     group.members.delete(member.memberId);
     group.target.delete(member.memberId);
     if (member.instanceId !== null && group.staticMembers.get(member.instanceId) === member.memberId) {
@@ -404,7 +437,7 @@ export class ConsumerProtocolCoordinator {
   }
 
   /** Recomputes the target when membership, subscriptions or the subscribed topics changed. */
-  #maybeComputeTarget(group: ConsumerGroup, _regex: RegExp | null): void {
+  #maybeComputeTarget(group: ConsumerGroup): void {
     const subscribed = new Map<string, Set<string>>();
     const topics = new Map<string, number>();
     for (const m of group.members.values()) {
@@ -440,6 +473,7 @@ export class ConsumerProtocolCoordinator {
       topics,
     });
     group.assignmentEpoch = group.groupEpoch;
+    this.#dirtyAll.add(group.groupId);
   }
 
   /**
@@ -512,6 +546,7 @@ export class ConsumerProtocolCoordinator {
       if (m.instanceId !== null) group.staticMembers.set(m.instanceId, m.memberId);
       this.#scheduleSession(group, m);
     }
+    this.#dirtyAll.add(group.groupId);
     this.changes(group.groupId);
   }
 
