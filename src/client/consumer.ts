@@ -130,14 +130,35 @@ export class Fetcher {
           }
           throw brokerError(`fetch ${pos.topic}-${pos.partition}`, pd.errorCode);
         }
-        pos.highWatermark = pd.highWatermark;
-        if (pd.records && pd.records.length > 0) await this.#readRecords(pos, pd.records, out);
+        // read_committed ends at the last stable offset (an open transaction holds it back).
+        pos.highWatermark =
+          this.#o.isolationLevel === 1 && pd.lastStableOffset >= 0 ? pd.lastStableOffset : pd.highWatermark;
+        if (pd.records && pd.records.length > 0)
+          await this.#readRecords(
+            pos,
+            pd.records,
+            out,
+            this.#o.isolationLevel === 1 ? (pd.abortedTransactions ?? []) : [],
+          );
       }
     }
     return out;
   }
 
-  async #readRecords(pos: Position, buf: Buffer, out: ConsumedRecord[]): Promise<void> {
+  /**
+   * Appends the records of the whole batches in `buf` at or after the position. With
+   * read_committed, `aborted` lists the aborted transactions (producer id, first offset) the
+   * broker returned: their batches are skipped until the producer's ABORT marker (as Kafka's
+   * consumer does).
+   */
+  async #readRecords(
+    pos: Position,
+    buf: Buffer,
+    out: ConsumedRecord[],
+    aborted: readonly { producerId: number; firstOffset: number }[],
+  ): Promise<void> {
+    const pendingAborts = [...aborted].sort((a, b) => a.firstOffset - b.firstOffset);
+    const abortedProducers = new Set<number>();
     let at = 0;
     while (buf.length - at >= RECORD_BATCH_OVERHEAD) {
       const size = LOG_OVERHEAD + buf.readInt32BE(at + BatchOffsets.batchLength);
@@ -145,7 +166,19 @@ export class Fetcher {
       const batch = await decodeBatch(buf, at);
       at += size;
       const next = batch.baseOffset + batch.lastOffsetDelta + 1;
-      if (!batch.control) {
+      while (pendingAborts.length > 0 && pendingAborts[0]!.firstOffset < next)
+        abortedProducers.add(pendingAborts.shift()!.producerId);
+      if (batch.control) {
+        const marker = batch.records[0];
+        if (
+          marker &&
+          batch.transactional &&
+          marker.key &&
+          marker.key.length >= 4 &&
+          marker.key.readInt16BE(2) === 0
+        )
+          abortedProducers.delete(batch.producerId); // ABORT marker ends the aborted transaction
+      } else if (!(batch.transactional && abortedProducers.has(batch.producerId))) {
         for (const r of batch.records) {
           if (r.offset < pos.offset) continue;
           (r as ConsumedRecord).topic = pos.topic;
