@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,6 +13,8 @@ const { Kafka, logLevel } = kafkajs;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../..');
+/** TypeScript's compiler from this repository's dev dependencies. */
+const TSC = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
 
 /** Active handles and requests by type (timers, sockets, servers, file handles, …). */
 function resources(): Map<string, number> {
@@ -181,6 +183,63 @@ async function settledResources(): Promise<Map<string, number>> {
   }
   return last;
 }
+
+describe('the package as an ESM TypeScript project imports it', () => {
+  it("type-checks `import { startBroker, type RunningBroker } from 'gregor'` (exports map and .d.ts)", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gregor-importer-'));
+    try {
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(ROOT, join(dir, 'node_modules', 'gregor'), 'dir');
+      writeFileSync(join(dir, 'package.json'), JSON.stringify({ type: 'module' }));
+      writeFileSync(
+        join(dir, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            module: 'nodenext',
+            moduleResolution: 'nodenext',
+            target: 'es2022',
+            strict: true,
+            noEmit: true,
+            types: [],
+            skipLibCheck: true,
+            typeRoots: [join(ROOT, 'node_modules/@types')],
+          },
+          files: ['use.ts'],
+        }),
+      );
+      writeFileSync(
+        join(dir, 'use.ts'),
+        `import { startBroker, type RunningBroker } from 'gregor';
+const b: RunningBroker = await startBroker({ topics: [{ name: 't', partitions: 2 }], config: { 'num.partitions': 3 } });
+const port: number = b.port;
+const url: string | null = b.adminUrl;
+await b.close();
+export { port, url };
+`,
+      );
+      const ok = await new Promise<{ code: number; out: string }>((res) =>
+        execFile(process.execPath, [TSC, '-p', join(dir, 'tsconfig.json')], (err, stdout, stderr) =>
+          res({ code: err ? 1 : 0, out: stdout + stderr }),
+        ),
+      );
+      assert.equal(ok.code, 0, ok.out);
+      // And a wrong use is caught, so the check above is not vacuous.
+      writeFileSync(
+        join(dir, 'use.ts'),
+        `import { startBroker } from 'gregor';\nawait startBroker({ topics: [{ nam: 't' }] });\n`,
+      );
+      const bad = await new Promise<{ code: number; out: string }>((res) =>
+        execFile(process.execPath, [TSC, '-p', join(dir, 'tsconfig.json')], (err, stdout, stderr) =>
+          res({ code: err ? 1 : 0, out: stdout + stderr }),
+        ),
+      );
+      assert.equal(bad.code, 1);
+      assert.match(bad.out, /nam/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
 
 function sameCounts(a: Map<string, number>, b: Map<string, number>): boolean {
   if (a.size !== b.size) return false;
