@@ -18,9 +18,9 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiByKey } from '../src/protocol/generated/apis.js';
 import { encodeRequestHeader } from '../src/protocol/generated/request-header.js';
+import { Reader } from '../src/protocol/reader.js';
 import { BatchOffsets, updateCrc } from '../src/protocol/records/batch.js';
 import { buildBatchSync } from '../src/protocol/records/builder.js';
-import { Reader } from '../src/protocol/reader.js';
 import { Writer } from '../src/protocol/writer.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');

@@ -1,6 +1,7 @@
 import { ErrorCode, KafkaError } from '../errors.js';
 import type { BrokerServices, GroupServices } from '../handlers/types.js';
 import { batchSize, lastOffset } from '../protocol/records/batch.js';
+import { withoutUncommittedBatches } from '../txn/committed-batches.js';
 import { buildBatch, recordsOf } from './batch-codec.js';
 import type { GroupCoordinatorConfig } from './config.js';
 import { GroupCoordinator, type OffsetsLog } from './coordinator.js';
@@ -149,7 +150,13 @@ export class GroupRuntime implements GroupServices {
         next = lastOffset(chunk, pos) + 1;
         pos += size;
       }
-      for (const r of recordsOf(chunk.subarray(0, pos))) records.push(r);
+      // Transactional offset commits count only once their transaction committed.
+      const committed = withoutUncommittedBatches(
+        chunk.subarray(0, pos),
+        p.abortedTransactions(offset, next),
+        p.lastStableOffset,
+      );
+      for (const r of recordsOf(committed)) records.push(r);
       if (next <= offset) break;
       offset = next;
     }

@@ -94,6 +94,8 @@ export class TransactionCoordinator {
   readonly config: TxnConfig;
   readonly #host: TxnHost;
   readonly #txns = new Map<string, TxnMetadata>();
+  /** producer id → transactional id, for KIP-890 produce verification. */
+  readonly #byProducerId = new Map<number, string>();
   readonly #chains = new Map<string, Promise<unknown>>();
   #loaded = false;
   readonly loaded: Promise<void>;
@@ -148,6 +150,7 @@ export class TransactionCoordinator {
           const v = decodeTxnLogValue(r.value);
           const partitions = new Set<string>();
           for (const [t, ps] of v.partitions) for (const x of ps) partitions.add(tpKey(t, x));
+          this.#byProducerId.set(v.producerId, id);
           this.#txns.set(id, {
             transactionalId: id,
             producerId: v.producerId,
@@ -262,6 +265,7 @@ export class TransactionCoordinator {
         };
         await this.#persist(m);
         this.#txns.set(transactionalId, m);
+        this.#byProducerId.set(m.producerId, transactionalId);
         return { errorCode: ErrorCode.NONE, producerId: m.producerId, producerEpoch: m.producerEpoch };
       }
       if (producerId !== -1) {
@@ -299,6 +303,8 @@ export class TransactionCoordinator {
     if (m.producerEpoch >= EPOCH_MAX - 1) {
       m.prevProducerId = m.producerId;
       m.producerId = this.#host.generateProducerId();
+      this.#byProducerId.delete(m.prevProducerId);
+      this.#byProducerId.set(m.producerId, m.transactionalId);
       m.lastProducerEpoch = -1;
       m.producerEpoch = 0;
     } else {
@@ -396,6 +402,21 @@ export class TransactionCoordinator {
         );
     }
     return result;
+  }
+
+  /**
+   * KIP-890 part 1 (produce-side verification): a transactional batch is accepted in a partition
+   * only while its producer's transaction is open and includes that partition.
+   */
+  verifyProduce(producerId: number, producerEpoch: number, topic: string, partition: number): number {
+    if (!this.#loaded) return ErrorCode.NOT_ENOUGH_REPLICAS;
+    const id = this.#byProducerId.get(producerId);
+    const m = id === undefined ? undefined : this.#txns.get(id);
+    if (m === undefined || m.producerId !== producerId) return ErrorCode.INVALID_TXN_STATE;
+    if (producerEpoch < m.producerEpoch) return ErrorCode.INVALID_PRODUCER_EPOCH;
+    if (m.state !== TxnState.Ongoing || !m.partitions.has(tpKey(topic, partition)))
+      return ErrorCode.INVALID_TXN_STATE;
+    return ErrorCode.NONE;
   }
 
   // ------------------------------------------------------------ EndTxn
@@ -501,6 +522,7 @@ export class TransactionCoordinator {
         const batch = buildBatchSync([{ key: encodeTxnLogKey(m.transactionalId), value: null }]);
         await this.#host.append(TRANSACTION_STATE_TOPIC, this.partitionFor(m.transactionalId), batch);
         this.#txns.delete(m.transactionalId);
+        this.#byProducerId.delete(m.producerId);
       });
       n++;
     }

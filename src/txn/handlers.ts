@@ -59,7 +59,8 @@ export function txnHandlers(rt: TxnRuntime): ApiHandler[] {
       try {
         const r =
           req.transactionalId === null
-            ? await rt.coordinator().initProducerId(null, req.transactionTimeoutMs, -1, -1)
+            ? // An idempotent producer only needs an id: no coordinator (nor __transaction_state) for it.
+              { errorCode: ErrorCode.NONE, producerId: rt.generateProducerId(), producerEpoch: 0 }
             : await rt
                 .coordinator()
                 .initProducerId(

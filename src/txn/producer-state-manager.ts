@@ -62,9 +62,19 @@ export interface ProducerEntry {
   lastTimestamp: number;
 }
 
+/** KIP-890: is this partition part of the producer's open transaction? An error code, 0 when it is. */
+export type TransactionVerifier = (
+  producerId: number,
+  producerEpoch: number,
+  topic: string,
+  partition: number,
+) => number;
+
 export interface ProducerStateOptions {
   /** producer.id.expiration.ms (Kafka 4.0 default 86400000). */
   producerIdExpirationMs?: number;
+  /** Checks the first transactional batch of a producer in this partition against the coordinator. */
+  verifyTransaction?: TransactionVerifier;
   logger?: Logger;
 }
 
@@ -97,10 +107,12 @@ export class ProducerStateManager implements ProducerStateSeam {
   #lastSnapshotOffset = -1;
   readonly #expirationMs: number;
   readonly #logger: Logger | undefined;
+  readonly #verify: TransactionVerifier | undefined;
 
   constructor(topic: string, partition: number, options: ProducerStateOptions = {}) {
     this.topic = topic;
     this.partition = partition;
+    this.#verify = options.verifyTransaction;
     this.#expirationMs = options.producerIdExpirationMs ?? 86_400_000;
     this.#logger = options.logger;
   }
@@ -133,6 +145,20 @@ export class ProducerStateManager implements ProducerStateSeam {
           `marker epoch ${info.producerEpoch} is older than ${e.epoch} for producer ${info.producerId}`,
         );
       return;
+    }
+    // KIP-890 part 1: a transaction's first batch in a partition must follow AddPartitionsToTxn, so
+    // a zombie's late write cannot open a transaction that nobody will ever end.
+    if (
+      info.isTransactional &&
+      this.#verify !== undefined &&
+      (e === undefined || e.currentTxnFirstOffset < 0)
+    ) {
+      const code = this.#verify(info.producerId, info.producerEpoch, this.topic, this.partition);
+      if (code !== ErrorCode.NONE)
+        throw new KafkaError(
+          code,
+          `producer ${info.producerId} has no open transaction including ${this.topic}-${this.partition}`,
+        );
     }
     // An unknown producer (new, or all its batches gone with retention): any sequence is accepted.
     if (e === undefined) return;

@@ -10,7 +10,7 @@ import type { CommittedOffset } from '../group/offsets.js';
 import { groupRuntime, OFFSETS_TOPIC } from '../group/offsets-topic.js';
 import type { BrokerServices } from '../handlers/types.js';
 import { batchSize, lastOffset } from '../protocol/records/batch.js';
-import { TRANSACTION_STATE_TOPIC, type TxnHost, TransactionCoordinator } from './coordinator.js';
+import { TRANSACTION_STATE_TOPIC, TransactionCoordinator, type TxnHost } from './coordinator.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import { ProducerStateRegistry } from './producer-state-manager.js';
 
@@ -47,6 +47,13 @@ export class TxnRuntime implements TxnHost {
     this.producerIds = new ProducerIdManager(dataDir);
     this.producerStates = new ProducerStateRegistry({
       producerIdExpirationMs: options.producerIdExpirationMs,
+      // Before the coordinator exists no transaction can be open: refuse transactional batches.
+      verifyTransaction: (producerId, epoch, topic, partition) =>
+        this.#coordinator === null
+          ? this.#services?.metadata.topic(TRANSACTION_STATE_TOPIC) === undefined
+            ? ErrorCode.INVALID_TXN_STATE
+            : ErrorCode.NOT_ENOUGH_REPLICAS
+          : this.#coordinator.verifyProduce(producerId, epoch, topic, partition),
     });
   }
 

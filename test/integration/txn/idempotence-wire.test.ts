@@ -53,14 +53,20 @@ describe('idempotent produce over the wire', () => {
     return { producerId: r!.producerId, producerEpoch: r!.producerEpoch };
   };
 
-  const produce = async (producerId: number, producerEpoch: number, baseSequence: number, count: number) => {
+  const produce = async (
+    producerId: number,
+    producerEpoch: number,
+    baseSequence: number,
+    count: number,
+    transactionalId: string | null = null,
+  ) => {
     const values = Array.from({ length: count }, (_, i) => `v${baseSequence + i}`);
     const records = buildBatchSync(
       values.map((value) => ({ value })),
-      { producerId, producerEpoch, baseSequence },
+      { producerId, producerEpoch, baseSequence, transactional: transactionalId !== null },
     );
     const r = await call<ProduceResponse>(c, 0, 9, {
-      transactionalId: null,
+      transactionalId,
       acks: -1,
       timeoutMs: 1000,
       topicData: [{ name: TOPIC, partitionData: [{ index: 0, records }] }],
@@ -132,6 +138,13 @@ describe('idempotent produce over the wire', () => {
     assert.equal(mine.producerEpoch, 1);
     assert.equal(mine.lastSequence, 1);
     assert.equal(mine.currentTxnStartOffset, -1);
+  });
+
+  it('a transactional batch outside an open transaction is refused (KIP-890 verification)', async () => {
+    const before = await logEnd();
+    const r = await produce(pid, 1, 2, 1, 'not-a-transaction');
+    assert.equal(r.errorCode, ErrorCode.INVALID_TXN_STATE);
+    assert.equal(await logEnd(), before);
   });
 
   it('a clean restart keeps the sequence state (snapshot) and never reuses a producer id', async () => {

@@ -222,6 +222,14 @@ describe('KafkaJS transactions', () => {
     assert.equal(offsets[0]!.partitions[0]!.offset, '3');
     await endMarkers(kafka, output, 1);
     assert.deepEqual(await readUntilEnd(kafka, output, 1, false), ['OUT0', 'OUT1', 'OUT2']);
+    // After a restart the group's offsets are replayed from __consumer_offsets without the aborted commit.
+    await broker.restart();
+    kafka = client(broker.bootstrap);
+    const again = kafka.admin();
+    await again.connect();
+    const replayed = await again.fetchOffsets({ groupId, topics: [input] });
+    await again.disconnect();
+    assert.equal(replayed[0]!.partitions[0]!.offset, '3');
   });
 
   it('a second producer with the same transactional id fences the first', async () => {
