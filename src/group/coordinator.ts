@@ -216,6 +216,12 @@ export class GroupCoordinator {
   readonly #logger: Logger | undefined;
   readonly #groups = new Map<string, ClassicGroup>();
   readonly #partitions = new Map<number, PartitionLoadState>();
+  /**
+   * Whether a transaction holds uncommitted offsets for this group partition (TxnOffsetCommit
+   * before its marker): OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT then.
+   * The transaction coordinator sets it; without transactions nothing is ever pending.
+   */
+  hasPendingTransactionalOffset: (groupId: string, topic: string, partition: number) => boolean = () => false;
   /** KIP-848 groups; a group id names either a classic group or one of these. */
   readonly consumer: ConsumerProtocolCoordinator;
   #closed = false;
@@ -1164,6 +1170,7 @@ export class GroupCoordinator {
     groupId: string,
     topics: { name: string; partitionIndexes: number[] }[] | null,
     member?: { memberId: string | null; memberEpoch: number },
+    requireStable = false,
   ): OffsetFetchResult {
     if (groupId === '') return { errorCode: ErrorCode.INVALID_GROUP_ID, topics: [] };
     const err = this.coordinatorError(groupId);
@@ -1185,27 +1192,35 @@ export class GroupCoordinator {
         return { errorCode: ErrorCode.STALE_MEMBER_EPOCH, topics: [] };
       }
     }
-    const fetched = (partitionIndex: number, o: CommittedOffset | undefined): FetchedOffset =>
-      o === undefined
+    const fetched = (partitionIndex: number, o: CommittedOffset | undefined, topic: string): FetchedOffset =>
+      requireStable && this.hasPendingTransactionalOffset(groupId, topic, partitionIndex)
         ? {
             partitionIndex,
             committedOffset: -1,
             committedLeaderEpoch: -1,
             metadata: '',
-            errorCode: ErrorCode.NONE,
+            errorCode: ErrorCode.UNSTABLE_OFFSET_COMMIT,
           }
-        : {
-            partitionIndex,
-            committedOffset: o.offset,
-            committedLeaderEpoch: o.leaderEpoch,
-            metadata: o.metadata,
-            errorCode: ErrorCode.NONE,
-          };
+        : o === undefined
+          ? {
+              partitionIndex,
+              committedOffset: -1,
+              committedLeaderEpoch: -1,
+              metadata: '',
+              errorCode: ErrorCode.NONE,
+            }
+          : {
+              partitionIndex,
+              committedOffset: o.offset,
+              committedLeaderEpoch: o.leaderEpoch,
+              metadata: o.metadata,
+              errorCode: ErrorCode.NONE,
+            };
     if (topics === null) {
       const out: OffsetFetchResult['topics'] = [];
       if (group !== undefined) {
         for (const [name, byPartition] of group.offsets) {
-          out.push({ name, partitions: [...byPartition].map(([p, o]) => fetched(p, o)) });
+          out.push({ name, partitions: [...byPartition].map(([p, o]) => fetched(p, o, name)) });
         }
       }
       return { errorCode: ErrorCode.NONE, topics: out };
@@ -1214,7 +1229,7 @@ export class GroupCoordinator {
       errorCode: ErrorCode.NONE,
       topics: topics.map((t) => ({
         name: t.name,
-        partitions: t.partitionIndexes.map((p) => fetched(p, group?.offset(t.name, p))),
+        partitions: t.partitionIndexes.map((p) => fetched(p, group?.offset(t.name, p), t.name)),
       })),
     };
   }

@@ -5,8 +5,8 @@ import { coordinatorOf } from './group-common.js';
 import type { ApiHandler } from './types.js';
 
 /**
- * OffsetFetch: committed offsets of one group (v0-v7) or of several (v8+). No transactional
- * offsets are pending in Gregor yet, so require_stable never has to answer UNSTABLE_OFFSET_COMMIT.
+ * OffsetFetch: committed offsets of one group (v0-v7) or of several (v8+); with require_stable
+ * (v7+) a partition holding uncommitted transactional offsets answers UNSTABLE_OFFSET_COMMIT.
  */
 export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchResponseInput> = {
   apiKey: 9,
@@ -17,15 +17,22 @@ export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchRespo
     const coordinator = coordinatorOf(ctx);
     if (ctx.apiVersion >= 8) {
       const groups = request.groups.map((g) => {
-        const r = coordinator.fetchOffsets(g.groupId, g.topics, {
-          memberId: g.memberId,
-          memberEpoch: g.memberEpoch,
-        });
+        const r = coordinator.fetchOffsets(
+          g.groupId,
+          g.topics,
+          { memberId: g.memberId, memberEpoch: g.memberEpoch },
+          request.requireStable,
+        );
         return { groupId: g.groupId, errorCode: r.errorCode, topics: r.topics };
       });
       return { throttleTimeMs: 0, topics: [], errorCode: 0, groups };
     }
-    const r: OffsetFetchResult = coordinator.fetchOffsets(request.groupId, request.topics);
+    const r: OffsetFetchResult = coordinator.fetchOffsets(
+      request.groupId,
+      request.topics,
+      undefined,
+      ctx.apiVersion >= 7 && request.requireStable,
+    );
     if (ctx.apiVersion <= 1 && r.errorCode !== 0) {
       // v0-v1 have no top-level error: every requested partition carries it.
       const topics = (request.topics ?? []).map((t) => ({

@@ -471,6 +471,37 @@ describe('offsets', () => {
     assert.equal(state(coordinator, 'simple'), 'Empty');
   });
 
+  it('answers UNSTABLE_OFFSET_COMMIT under require_stable while a transaction holds offsets', async () => {
+    const { coordinator } = setup();
+    await coordinator.commitOffsets({
+      groupId: 's',
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      retentionTimeMs: -1,
+      apiVersion: 8,
+      topics: [
+        {
+          name: 't',
+          partitions: [
+            { partitionIndex: 0, committedOffset: 5, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    });
+    coordinator.hasPendingTransactionalOffset = (g, t, p) => g === 's' && t === 't' && p === 0;
+    const stable = coordinator.fetchOffsets('s', [{ name: 't', partitionIndexes: [0, 1] }], undefined, true);
+    assert.deepEqual(
+      stable.topics[0]?.partitions.map((p) => [p.partitionIndex, p.errorCode, p.committedOffset]),
+      [
+        [0, ErrorCode.UNSTABLE_OFFSET_COMMIT, -1],
+        [1, 0, -1],
+      ],
+    );
+    const plain = coordinator.fetchOffsets('s', [{ name: 't', partitionIndexes: [0] }]);
+    assert.equal(plain.topics[0]?.partitions[0]?.committedOffset, 5);
+  });
+
   it('answers with the mapped error when the log append fails, and keeps no offset', async () => {
     const { coordinator, log } = setup();
     log.failWith = 6; // NOT_LEADER_OR_FOLLOWER
