@@ -441,6 +441,9 @@ export function configEnvName(name: string): string {
   return `GREGOR_${name.toUpperCase().replace(/[.-]/g, '_')}`;
 }
 
+/** GREGOR_* variables that are not broker settings: the client tools' default broker address. */
+export const ENV_NOT_SETTINGS: ReadonlySet<string> = new Set(['GREGOR_BOOTSTRAP_SERVER']);
+
 /**
  * Broker settings from GREGOR_* environment variables: GREGOR_LOG_RETENTION_HOURS sets
  * log.retention.hours. A variable matching no known setting maps to the lower-cased name with
@@ -450,7 +453,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Map<string, { name: strin
   const byEnv = new Map(brokerConfigDefs.map((d) => [configEnvName(d.name), d.name]));
   const out = new Map<string, { name: string; value: string }>();
   for (const [key, value] of Object.entries(env)) {
-    if (!key.startsWith('GREGOR_') || value === undefined) continue;
+    if (!key.startsWith('GREGOR_') || value === undefined || ENV_NOT_SETTINGS.has(key)) continue;
     const name = byEnv.get(key) ?? key.slice('GREGOR_'.length).toLowerCase().replace(/_/g, '.');
     out.set(key, { name, value });
   }

@@ -91,6 +91,7 @@ describe('broker setting definitions', () => {
       GREGOR_LOG_RETENTION_HOURS: '24',
       GREGOR_ADMIN_LISTENER: ':9644',
       GREGOR_NO_SUCH: 'x',
+      GREGOR_BOOTSTRAP_SERVER: '127.0.0.1:9092',
       PATH: '/bin',
     });
     assert.deepEqual(Object.fromEntries([...env].map(([k, v]) => [k, `${v.name}=${v.value}`])), {
