@@ -1409,6 +1409,42 @@ export class GroupCoordinator {
     return this.#groups.size;
   }
 
+  /**
+   * Drops every group's committed offsets of deleted topics, as Kafka does when a topic is
+   * deleted (the controller calls this after DeleteTopics), with tombstones so it lasts.
+   */
+  async onTopicsDeleted(topics: readonly string[]): Promise<void> {
+    const deleted = new Set(topics);
+    const all: (ClassicGroup | ConsumerGroup)[] = [
+      ...this.#groups.values(),
+      ...this.consumer.groups.values(),
+    ];
+    await Promise.all(
+      all.map(async (group) => {
+        const gone: { topic: string; partition: number }[] = [];
+        for (const [topic, byPartition] of group.offsets) {
+          if (!deleted.has(topic)) continue;
+          for (const partition of byPartition.keys()) gone.push({ topic, partition });
+        }
+        if (gone.length === 0) return;
+        const records = gone.map((g) => ({
+          key: encodeOffsetCommitKey({ group: group.groupId, topic: g.topic, partition: g.partition }),
+          value: null,
+        }));
+        try {
+          await this.#append(group.groupId, records);
+        } catch (err) {
+          this.#logger?.warn(
+            { group: group.groupId, err: String(err) },
+            'failed to drop offsets of deleted topics',
+          );
+          return;
+        }
+        for (const g of gone) group.deleteOffset(g.topic, g.partition);
+      }),
+    );
+  }
+
   // ---------------------------------------------------------------- retention
 
   /**

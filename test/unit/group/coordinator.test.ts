@@ -720,6 +720,43 @@ describe('offsets', () => {
     assert.equal((await coordinator.deleteOffsets('nope', [])).errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
   });
 
+  it('drops committed offsets of deleted topics, durably', async () => {
+    const { coordinator, log } = setup();
+    for (const name of ['gone', 'kept']) {
+      await coordinator.commitOffsets({
+        groupId: 'simple',
+        generationId: -1,
+        memberId: '',
+        groupInstanceId: null,
+        retentionTimeMs: -1,
+        apiVersion: 8,
+        topics: [
+          {
+            name,
+            partitions: [
+              { partitionIndex: 0, committedOffset: 1, committedLeaderEpoch: -1, committedMetadata: '' },
+            ],
+          },
+        ],
+      });
+    }
+    await coordinator.onTopicsDeleted(['gone']);
+    assert.deepEqual(
+      coordinator.fetchOffsets('simple', null).topics.map((t) => t.name),
+      ['kept'],
+    );
+    const replayed = new GroupCoordinator({
+      log,
+      timer: new ManualTimer(),
+      config: { offsetsTopicNumPartitions: 4 },
+    });
+    for (let i = 0; i < 4; i++) replayed.loadPartition(i, log.partitions.get(i) ?? []);
+    assert.deepEqual(
+      replayed.fetchOffsets('simple', null).topics.map((t) => t.name),
+      ['kept'],
+    );
+  });
+
   it('expires offsets of an empty group after offsets.retention.minutes', async () => {
     const { coordinator, timer } = setup({ offsetsRetentionMs: 60_000 });
     await coordinator.commitOffsets({
