@@ -336,6 +336,41 @@ export const brokerConfigDefs: readonly ConfigDef[] = [
   def('producer.id.expiration.ms', 'int', '86400000', 'forget an idle producer id after this long', {
     check: atLeast(1),
   }),
+  def('transaction.max.timeout.ms', 'int', '900000', 'longest transaction timeout a producer may ask for', {
+    check: atLeast(1),
+  }),
+  def(
+    'transactional.id.expiration.ms',
+    'int',
+    '604800000',
+    'forget an idle transactional id after this long',
+    {
+      check: atLeast(1),
+    },
+  ),
+  def(
+    'transaction.abort.timed.out.transaction.cleanup.interval.ms',
+    'int',
+    '10000',
+    'how often transactions past their timeout are aborted',
+    { check: atLeast(1) },
+  ),
+  def(
+    'producer.id.expiration.check.interval.ms',
+    'int',
+    '600000',
+    'how often idle producer ids are removed',
+    {
+      check: atLeast(1),
+    },
+  ),
+  def(
+    'transactional.id.expiration.check.interval.ms',
+    'int',
+    '3600000',
+    'how often expired transactional ids are removed (Kafka: transaction.remove.expired.transaction.cleanup.interval.ms)',
+    { check: atLeast(1), gregor: true },
+  ),
   // Fetch
   def('fetch.max.bytes', 'int', '57671680', 'largest fetch response', { check: atLeast(1024) }),
   def('max.incremental.fetch.session.cache.slots', 'int', '1000', 'incremental fetch sessions kept', {
