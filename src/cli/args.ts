@@ -256,9 +256,13 @@ export async function dispatch(
     '',
     `Run 'gregor ${group} <command> --help' for a command's options.`,
   ].join('\n');
-  if (sub === undefined || sub === '-h' || sub === '--help' || sub === 'help') {
+  if (sub === '-h' || sub === '--help' || sub === 'help') {
     process.stdout.write(`${text}\n`);
-    if (sub === undefined) process.exitCode = ExitCode.usage;
+    return;
+  }
+  if (sub === undefined) {
+    process.stderr.write(`gregor ${group}: missing command\n\n${text}\n`);
+    process.exitCode = ExitCode.usage;
     return;
   }
   process.stderr.write(`gregor ${group}: unknown command '${sub}'\n\n${text}\n`);

@@ -98,6 +98,9 @@ export function consume(argv: string[]): Promise<void> {
   return runCommand(spec, argv, run);
 }
 
+/** Output is written in pieces of about this many characters. */
+const OUTPUT_CHUNK_CHARS = 65_536;
+
 type StartSpec =
   | { kind: 'earliest' }
   | { kind: 'latest' }
@@ -263,15 +266,22 @@ async function run(o: Options): Promise<void> {
           const records: ConsumedRecord[] =
             fetcher.positions.size === 0 ? await idle() : await fetcher.poll();
           let cut = false;
+          let text = '';
           for (const r of records) {
             if (maxMessages >= 0 && printed >= maxMessages) {
               cut = true;
               break;
             }
-            await out(formatter(r));
+            text += formatter(r);
             printed++;
             consumed.set(r.partition, r.offset + 1);
+            // One write per OUTPUT_CHUNK_CHARS of output, not per record.
+            if (text.length >= OUTPUT_CHUNK_CHARS) {
+              await out(text);
+              text = '';
+            }
           }
+          if (text) await out(text);
           // Everything fetched was printed: the fetch positions (past control batches too) are done.
           if (!cut) for (const pos of fetcher.positions.values()) consumed.set(pos.partition, pos.offset);
           // Without a group, positions beyond the printed records do not matter; with one, commit what was printed.

@@ -71,6 +71,8 @@ describe('gregor tools: usage errors (exit 2) and runtime failures (exit 1), nev
       [['perf', 'produce', '--topic', 't'], /--num-records is required/],
       [['group', 'describe'], /--group is required/],
       [['topic', 'frobnicate'], /unknown command 'frobnicate'/],
+      [['topic'], /gregor topic: missing command/],
+      [['log'], /gregor log: missing command/],
     ];
     for (const [args, message] of cases) {
       const r = await gregor(args);
