@@ -118,6 +118,11 @@ export function renderMetrics(broker: Broker): string {
     ['messagesin', 'Records appended, by topic.', (t) => t.messagesIn],
     ['bytesin', 'Record batch bytes appended, by topic.', (t) => t.bytesIn],
     ['bytesout', 'Record batch bytes sent to consumers, by topic.', (t) => t.bytesOut],
+    [
+      'messagesout',
+      'Records sent to consumers, by topic (Gregor; Kafka has no such metric).',
+      (t) => t.messagesOut,
+    ],
     ['totalproducerequests', 'Produce requests naming the topic.', (t) => t.produceRequests],
     [
       'failedproducerequests',

@@ -17,6 +17,8 @@ export class TopicMetrics {
   messagesIn = 0;
   bytesIn = 0;
   bytesOut = 0;
+  /** Records sent to consumers (counted from batch headers; not a Kafka metric). */
+  messagesOut = 0;
   produceRequests = 0;
   failedProduceRequests = 0;
   fetchRequests = 0;

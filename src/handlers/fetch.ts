@@ -76,6 +76,25 @@ function resolve(
   };
 }
 
+/** v2 batch header: batchLength at 8, lastOffsetDelta at 23; a header is 61 bytes. */
+const BATCH_LENGTH_AT = 8;
+const LAST_OFFSET_DELTA_AT = 23;
+const BATCH_HEADER_BYTES = 61;
+
+/** Records in whole v2 batches, from their headers only (one read per batch, none per record). */
+function recordsIn(chunks: readonly Buffer[] | Buffer | null | undefined): number {
+  if (!chunks) return 0;
+  let n = 0;
+  for (const c of Array.isArray(chunks) ? chunks : [chunks]) {
+    let pos = 0;
+    while (pos + BATCH_HEADER_BYTES <= c.length) {
+      n += c.readInt32BE(pos + LAST_OFFSET_DELTA_AT) + 1;
+      pos += 12 + c.readInt32BE(pos + BATCH_LENGTH_AT);
+    }
+  }
+  return n;
+}
+
 /** Reads every wanted partition once, within the request's max_bytes. */
 async function readAll(
   ctx: RequestContext,
@@ -278,7 +297,12 @@ export const fetchHandler: ApiHandler<FetchRequest, FetchResponseInput> = {
       if (Date.now() >= deadline) break;
     }
     const { metrics } = ctx.services;
-    for (const r of results) if (r.bytes > 0) metrics.topic(r.wanted.topic).bytesOut += r.bytes;
+    for (const r of results) {
+      if (r.bytes === 0) continue;
+      const counters = metrics.topic(r.wanted.topic);
+      counters.bytesOut += r.bytes;
+      counters.messagesOut += recordsIn(r.data.records);
+    }
 
     if (!session)
       return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, sessionId: 0, responses: byTopic(results) };
