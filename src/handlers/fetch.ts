@@ -88,8 +88,10 @@ function recordsIn(chunks: readonly Buffer[] | Buffer | null | undefined): numbe
   for (const c of Array.isArray(chunks) ? chunks : [chunks]) {
     let pos = 0;
     while (pos + BATCH_HEADER_BYTES <= c.length) {
+      const length = c.readInt32BE(pos + BATCH_LENGTH_AT);
+      if (length < BATCH_HEADER_BYTES - 12) break; // not a batch: stop counting, never loop
       n += c.readInt32BE(pos + LAST_OFFSET_DELTA_AT) + 1;
-      pos += 12 + c.readInt32BE(pos + BATCH_LENGTH_AT);
+      pos += 12 + length;
     }
   }
   return n;
