@@ -302,6 +302,14 @@ describe('KafkaJS transaction across a broker kill -9', () => {
     await endMarkers(kafka, topic, 3);
     assert.deepEqual(await readUntilEnd(kafka, topic, 3, false), ['done-0', 'done-1', 'done-2']);
     assert.equal(await describeTransactions(broker, 'tx-kill'), 'CompleteAbort');
+    // The aborted range comes back from .txnindex/.snapshot after a clean restart, and after a kill -9 from the log.
+    await broker.restart();
+    kafka = client(broker.bootstrap);
+    assert.deepEqual(await readUntilEnd(kafka, topic, 3, false), ['done-0', 'done-1', 'done-2']);
+    await broker.kill();
+    await broker.restart();
+    kafka = client(broker.bootstrap);
+    assert.deepEqual(await readUntilEnd(kafka, topic, 3, false), ['done-0', 'done-1', 'done-2']);
   });
 });
 
