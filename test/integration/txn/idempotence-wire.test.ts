@@ -4,6 +4,8 @@
  * state and producer id allocation surviving a clean restart and a kill -9.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/errors.js';
 import type { CreateTopicsResponse } from '../../../src/protocol/generated/create-topics-response.js';
@@ -149,6 +151,8 @@ describe('idempotent produce over the wire', () => {
 
   it('a clean restart keeps the sequence state (snapshot) and never reuses a producer id', async () => {
     await broker.restart();
+    // The log flushed at shutdown, and the producer state with it.
+    assert.ok(readdirSync(join(broker.dataDir, `${TOPIC}-0`)).some((f) => f.endsWith('.snapshot')));
     await reconnect();
     const dup = await produce(pid, 1, 0, 2);
     assert.equal(dup.errorCode, ErrorCode.NONE);

@@ -174,6 +174,7 @@ describe('KafkaJS transactions', () => {
     // ListOffsets latest: the high watermark for read_uncommitted, the last stable offset for read_committed.
     assert.deepEqual(await latestOffsets(broker, topic), { uncommitted: 1, committed: 0 });
     assert.equal(await describeTransactions(broker, 'tx-lso'), 'Ongoing');
+    assert.deepEqual(await listTransactions(broker, ['Ongoing']), ['tx-lso']);
     await txn.commit();
     assert.equal(await describeTransactions(broker, 'tx-lso'), 'CompleteCommit');
     // The commit marker takes an offset too.
@@ -353,6 +354,29 @@ async function latestOffsets(
       return r!.topics[0]!.partitions[0]!.offset;
     };
     return { uncommitted: await at(0), committed: await at(1) };
+  } finally {
+    c.destroy();
+  }
+}
+
+/** ListTransactions over the wire: the transactional ids in the given states. */
+async function listTransactions(broker: BrokerProcess, states: string[]): Promise<string[]> {
+  const { RawClient } = await import('../../helpers/raw-client.js');
+  const { call } = await import('../../helpers/kafka-call.js');
+  const c = await RawClient.connect(broker.port);
+  try {
+    const r = await call<{ errorCode: number; transactionStates: Array<{ transactionalId: string }> }>(
+      c,
+      66,
+      1,
+      {
+        stateFilters: states,
+        producerIdFilters: [],
+        durationFilter: -1,
+      },
+    );
+    assert.equal(r!.errorCode, 0);
+    return r!.transactionStates.map((t) => t.transactionalId).sort();
   } finally {
     c.destroy();
   }
