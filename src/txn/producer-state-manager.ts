@@ -30,6 +30,8 @@ export const BATCHES_RETAINED = 5;
 export const PRODUCERS_PER_PARTITION_MAX = 100_000;
 /** Bound on aborted transactions kept in memory per partition (older ones remain in `.txnindex`). */
 export const ABORTED_TXNS_PER_PARTITION_MAX = 100_000;
+/** Completed transactions remembered per partition, so a truncation below a marker can reopen its transaction. */
+export const COMPLETED_TXNS_KEPT = 10_000;
 /** Snapshot files kept per partition. */
 export const SNAPSHOTS_KEPT = 2;
 /** Bytes read per step while replaying the log at open. */
@@ -100,6 +102,8 @@ export class ProducerStateManager implements ProducerStateSeam {
   readonly #ongoing = new Map<number, number>();
   /** Aborted transactions in marker order (ascending lastOffset). */
   #aborted: AbortedTxnRange[] = [];
+  /** Recently completed transactions (committed or aborted), marker order, at most COMPLETED_TXNS_KEPT. */
+  #completed: AbortedTxnRange[] = [];
   #log: RecoverableLog | null = null;
   #dir: string | null = null;
   /** Offset after the last batch applied. */
@@ -219,6 +223,14 @@ export class ProducerStateManager implements ProducerStateSeam {
       const first = e.currentTxnFirstOffset;
       e.currentTxnFirstOffset = -1;
       this.#ongoing.delete(info.producerId);
+      if (first >= 0) {
+        if (this.#completed.length >= COMPLETED_TXNS_KEPT) this.#completed.shift();
+        this.#completed.push({
+          producerId: info.producerId,
+          firstOffset: first,
+          lastOffset: info.lastOffset,
+        });
+      }
       if (first >= 0 && info.controlType === ControlRecordType.abort)
         this.#addAborted(
           { producerId: info.producerId, firstOffset: first, lastOffset: info.lastOffset },
@@ -310,6 +322,30 @@ export class ProducerStateManager implements ProducerStateSeam {
       if (e.batches.length === 0 && e.currentTxnFirstOffset < 0) this.#producers.delete(pid);
     }
     this.#aborted = this.#aborted.filter((a) => a.lastOffset < offset);
+    // A transaction whose marker is gone but whose first batch remains is open again.
+    const kept: AbortedTxnRange[] = [];
+    for (const t of this.#completed) {
+      if (t.lastOffset < offset) {
+        kept.push(t);
+        continue;
+      }
+      if (t.firstOffset >= offset) continue;
+      let e = this.#producers.get(t.producerId);
+      if (e === undefined) {
+        e = {
+          producerId: t.producerId,
+          epoch: 0,
+          batches: [],
+          coordinatorEpoch: -1,
+          currentTxnFirstOffset: -1,
+          lastTimestamp: -1,
+        };
+        this.#producers.set(t.producerId, e);
+      }
+      e.currentTxnFirstOffset = t.firstOffset;
+      this.#ongoing.set(t.producerId, t.firstOffset);
+    }
+    this.#completed = kept;
     if (this.#mapEndOffset > offset) this.#mapEndOffset = offset;
     if (this.#dir !== null)
       for (const [o, name] of this.#snapshotFiles()) if (o > offset) unlinkIfExists(join(this.#dir, name));
