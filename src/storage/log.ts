@@ -37,7 +37,7 @@
 import * as fs from 'node:fs';
 import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
-import { assert } from '../core/assert.js';
+import { AssertionError, assert } from '../core/assert.js';
 import type { Logger } from '../core/log.js';
 import {
   BatchOffsets,
@@ -435,9 +435,18 @@ export class Log {
 
   /**
    * Walks the batches of `records` (headers only): structure, magic, max.message.bytes. Returns the
-   * number of offsets they span, their records count and the largest maxTimestamp.
+   * number of offsets they span, their records count, the largest maxTimestamp and, relative to the
+   * first offset when offsets are assigned from it, the last offset of the (first) batch holding it
+   * (-1 when no batch has a timestamp), and the first batch's lastOffsetDelta. The only header walk
+   * of a leader append besides the offset stamping.
    */
-  #scanAppend(records: Buffer): { offsets: number; messages: number; batches: number; maxTs: number } {
+  #scanAppend(records: Buffer): {
+    offsets: number;
+    messages: number;
+    maxTs: number;
+    maxTsOffset: number;
+    firstDelta: number;
+  } {
     const len = records.length;
     if (len === 0) throw new CorruptRecordError('append of no record batches');
     if (len > this.#config.segmentBytes)
@@ -445,8 +454,9 @@ export class Log {
     let pos = 0;
     let offsets = 0;
     let messages = 0;
-    let batches = 0;
     let maxTs = -1;
+    let maxTsOffset = -1;
+    let firstDelta = -1;
     while (pos < len) {
       if (len - pos < RECORD_BATCH_OVERHEAD)
         throw new CorruptRecordError('truncated record batch header', pos);
@@ -459,18 +469,21 @@ export class Log {
       if (magic !== CURRENT_MAGIC) throw new CorruptRecordError(`record batch magic ${magic}`, pos);
       const delta = records.readInt32BE(pos + BatchOffsets.lastOffsetDelta);
       if (delta < 0) throw new CorruptRecordError(`negative lastOffsetDelta ${delta}`, pos);
-      offsets += delta + 1;
+      if (firstDelta < 0) firstDelta = delta;
       messages += records.readInt32BE(pos + BatchOffsets.recordsCount);
       const ts = readInt64(records, pos + BatchOffsets.maxTimestamp);
-      if (ts > maxTs) maxTs = ts;
+      if (ts > maxTs) {
+        maxTs = ts;
+        maxTsOffset = offsets + delta;
+      }
+      offsets += delta + 1;
       if (this.#producerState?.check) {
         const info = producerBatchInfo(records, pos);
         if (info) this.#producerState.check(info);
       }
-      batches++;
       pos += size;
     }
-    return { offsets, messages, batches, maxTs };
+    return { offsets, messages, maxTs, maxTsOffset, firstDelta };
   }
 
   /**
@@ -507,13 +520,21 @@ export class Log {
     const len = records.length;
     let first: number;
     let last: number;
+    let maxTs: number;
+    let offsetOfMaxTs: number;
     if (assignOffsets) {
       first = this.#logEndOffset;
       last = first + scan.offsets - 1;
+      // LogAppendTime: every batch gets `now`; the first one holds the maximum.
+      maxTs = logAppendTime ? now : scan.maxTs;
+      const rel = logAppendTime ? scan.firstDelta : scan.maxTsOffset;
+      offsetOfMaxTs = rel < 0 ? -1 : first + rel;
     } else {
       first = readInt64(records, 0);
       let prevNext = this.#logEndOffset;
       last = first - 1;
+      maxTs = -1;
+      offsetOfMaxTs = -1;
       for (let pos = 0; pos < len; ) {
         const base = readInt64(records, pos);
         if (base < prevNext)
@@ -523,42 +544,37 @@ export class Log {
             this.#logEndOffset,
           );
         last = base + records.readInt32BE(pos + BatchOffsets.lastOffsetDelta);
+        const ts = readInt64(records, pos + BatchOffsets.maxTimestamp);
+        if (ts > maxTs) {
+          maxTs = ts;
+          offsetOfMaxTs = last;
+        }
         prevNext = last + 1;
         pos += LOG_OVERHEAD + records.readInt32BE(pos + BatchOffsets.batchLength);
       }
     }
-    const maxTsForRoll = logAppendTime ? now : scan.maxTs;
-    this.#maybeRoll(len, first, last, maxTsForRoll, now);
-    // Assign offsets (and stamps) in place.
-    let maxTs = -1;
-    let offsetOfMaxTs = -1;
-    let offset = first;
-    for (let pos = 0; pos < len; ) {
-      const size = LOG_OVERHEAD + records.readInt32BE(pos + BatchOffsets.batchLength);
-      const delta = records.readInt32BE(pos + BatchOffsets.lastOffsetDelta);
+    this.#maybeRoll(len, first, last, maxTs, now);
+    // Invariant (the message is built only on failure: this is the per-append path).
+    if (first < this.#logEndOffset)
+      throw new AssertionError(`offsets went backwards in ${this.dir}: ${first} < ${this.#logEndOffset}`);
+    // Assign offsets (and stamps) in place; a follower's batches carry theirs and their epochs.
+    for (let pos = 0, offset = first; pos < len; ) {
       if (assignOffsets) {
         setBaseOffset(records, pos, offset);
         if (options.leaderEpoch !== undefined) setPartitionLeaderEpoch(records, pos, options.leaderEpoch);
         if (logAppendTime) stampLogAppendTime(records, pos, now);
+        offset += records.readInt32BE(pos + BatchOffsets.lastOffsetDelta) + 1;
       } else {
-        offset = readInt64(records, pos);
-        this.#epochs.assign(records.readInt32BE(pos + BatchOffsets.partitionLeaderEpoch), offset);
+        this.#epochs.assign(
+          records.readInt32BE(pos + BatchOffsets.partitionLeaderEpoch),
+          readInt64(records, pos),
+        );
       }
-      const ts = readInt64(records, pos + BatchOffsets.maxTimestamp);
-      if (ts > maxTs) {
-        maxTs = ts;
-        offsetOfMaxTs = offset + delta;
-      }
-      offset += delta + 1;
-      pos += size;
+      pos += LOG_OVERHEAD + records.readInt32BE(pos + BatchOffsets.batchLength);
     }
-    assert(
-      first >= this.#logEndOffset,
-      `offsets went backwards in ${this.dir}: ${first} < ${this.#logEndOffset}`,
-    );
     if (assignOffsets && options.leaderEpoch !== undefined) this.#epochs.assign(options.leaderEpoch, first);
     const active = this.#active;
-    active.append(records, len);
+    active.append(records, len, first, last, maxTs, offsetOfMaxTs);
     this.#logEndOffset = last + 1;
     this.#dirty.add(active);
     this.#unflushedMessages += scan.messages;

@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { assert } from '../core/assert.js';
+import { AssertionError } from '../core/assert.js';
 import {
   BatchOffsets,
   CURRENT_MAGIC,
@@ -301,6 +301,7 @@ export class Segment {
     this.#offsetIndex!.persist(false);
     this.#timeIndex!.persist(false);
     this.writable = false;
+    if (this.#fd !== null) this.#pool.touch(this);
   }
 
   // ---------------------------------------------------------------- indexes
@@ -379,11 +380,21 @@ export class Segment {
     return this.#firstBatchTimestamp;
   }
 
-  /** Index and timestamp bookkeeping for one batch at `position` (append and recovery). */
-  #indexBatch(position: number, size: number, lastOffset: number, maxTs: number): void {
+  /**
+   * Index and timestamp bookkeeping for `size` bytes at `position` holding offsets up to `lastOffset`:
+   * one batch (recovery) or one append (Kafka's LogSegment.append: an entry maps the append's last
+   * offset to its first byte, so a lookup scans from there).
+   */
+  #indexBatch(
+    position: number,
+    size: number,
+    lastOffset: number,
+    maxTs: number,
+    offsetOfMaxTs = lastOffset,
+  ): void {
     if (maxTs > this.maxTimestamp) {
       this.maxTimestamp = maxTs;
-      this.offsetOfMaxTimestamp = lastOffset;
+      this.offsetOfMaxTimestamp = offsetOfMaxTs;
     }
     const oi = this.#offsetIndex!;
     if (this.#bytesSinceLastIndexEntry > this.#settings.indexIntervalBytes && lastOffset > oi.lastOffset()) {
@@ -392,19 +403,33 @@ export class Segment {
       this.#bytesSinceLastIndexEntry = 0;
     }
     this.#bytesSinceLastIndexEntry += size;
-    if (position === 0) this.#firstBatchTimestamp = maxTs;
   }
 
   // ---------------------------------------------------------------- append
 
   /**
-   * Writes `buf` (whole batches with offsets assigned) at the end of the file with one synchronous
-   * write (a copy into the page cache), then indexes its batches. On a write error the file is cut
-   * back to its previous size and KafkaStorageError thrown.
+   * Writes `buf` (whole batches with offsets assigned, offsets firstOffset..lastOffset; the log walked
+   * their headers already) at the end of the file with one synchronous write (a copy into the page
+   * cache), then does the index bookkeeping once for the whole append. On a write error the file is
+   * cut back to its previous size and KafkaStorageError thrown.
    */
-  append(buf: Buffer, length = buf.length): void {
-    assert(this.writable, `append to inactive segment ${this.logPath}`);
-    const fd = this.fd();
+  append(
+    buf: Buffer,
+    length: number,
+    firstOffset: number,
+    lastOffset: number,
+    maxTimestamp: number,
+    offsetOfMaxTimestamp: number,
+  ): void {
+    // Invariants here and below: messages are built only on failure (the per-append path).
+    if (!this.writable) throw new AssertionError(`append to inactive segment ${this.logPath}`);
+    // The active segment is pinned in the handle pool, which skips it: no LRU touch per append (its
+    // place is refreshed when it stops being active).
+    if (firstOffset < this.nextOffset || lastOffset < firstOffset)
+      throw new AssertionError(
+        `offsets ${firstOffset}..${lastOffset} appended after ${this.nextOffset} in ${this.logPath}`,
+      );
+    const fd = this.#fd ?? this.fd();
     const start = this.size;
     try {
       writeFully(fd, buf, 0, length, start);
@@ -416,20 +441,9 @@ export class Segment {
       }
       throw ioError('append to', this.logPath, err);
     }
-    let pos = 0;
-    let last = this.nextOffset - 1;
-    while (pos < length) {
-      const size = LOG_OVERHEAD + buf.readInt32BE(pos + BatchOffsets.batchLength);
-      const base = readInt64(buf, pos);
-      last = base + buf.readInt32BE(pos + BatchOffsets.lastOffsetDelta);
-      assert(
-        base >= this.nextOffset,
-        `offset went backwards in ${this.logPath}: ${base} < ${this.nextOffset}`,
-      );
-      this.#indexBatch(start + pos, size, last, readInt64(buf, pos + BatchOffsets.maxTimestamp));
-      this.nextOffset = last + 1;
-      pos += size;
-    }
+    if (start === 0) this.#firstBatchTimestamp = readInt64(buf, BatchOffsets.maxTimestamp);
+    this.#indexBatch(start, length, lastOffset, maxTimestamp, offsetOfMaxTimestamp);
+    this.nextOffset = lastOffset + 1;
     this.size = start + length;
   }
 
@@ -605,6 +619,7 @@ export class Segment {
         }
         this.#bytesSinceLastIndexEntry = size;
       } else this.#indexBatch(pos, size, last, maxTs);
+      if (pos === 0) this.#firstBatchTimestamp = maxTs;
       prevNext = last + 1;
       pos += size;
     }

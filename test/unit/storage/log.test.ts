@@ -105,6 +105,40 @@ describe('Log append and read', () => {
     await log.close();
   });
 
+  it('indexes once per append (Kafka: last offset of the append → its first byte) and finds every offset', async () => {
+    const dir = newDir();
+    const config = cfg({ indexIntervalBytes: 100 });
+    const log = await Log.open(dir, config);
+    const appends = 12;
+    for (let i = 0; i < appends; i++) {
+      const batches = Array.from({ length: 4 }, (_, k) =>
+        fillerBatch(1 + k, 60, 1_000 + i * 10 + k, i * 10 + k),
+      );
+      const r = await log.append(Buffer.concat(batches));
+      // The largest timestamp is that of the last batch; its offset is that batch's last offset.
+      assert.equal(r.maxTimestamp, 1_000 + i * 10 + 3 + 3);
+      assert.equal(r.offsetOfMaxTimestamp, r.lastOffset);
+    }
+    const seg = log.segments[0]!;
+    // Every append after the first crosses index.interval.bytes: one entry each, never one per batch.
+    assert.equal(seg.offsetIndex.count, appends - 1);
+    for (let i = 0; i < seg.offsetIndex.count; i++) assert.equal((seg.offsetIndex.offsetAt(i) + 1) % 10, 0);
+    const check = async (l: Log) => {
+      for (let o = 0; o < l.logEndOffset; o++) {
+        const r = await l.read(o, 1);
+        const [first] = batchesOf(r.records);
+        assert.ok(first && first[0] <= o && o <= first[1], `offset ${o}: ${first}`);
+      }
+    };
+    await check(log);
+    await log.close();
+    // Recovery from a recovery point inside an append resumes from the index and keeps it consistent.
+    const again = await Log.open(dir, config, { recoveryPoint: 55 });
+    await check(again);
+    assert.equal(again.logEndOffset, appends * 10);
+    await again.close();
+  });
+
   it('stamps LogAppendTime and keeps the CRC valid', async () => {
     const log = await Log.open(newDir(), cfg({ messageTimestampType: 'LogAppendTime' }));
     const b = fillerBatch(2, 10, 1000);
