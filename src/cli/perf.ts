@@ -194,6 +194,7 @@ async function runProduce(o: Options): Promise<void> {
         await producer.flush();
       } finally {
         clearInterval(timer);
+        producer.close();
       }
       const secs = (performance.now() - start) / 1000;
       if (producer.error)

@@ -233,21 +233,25 @@ async function run(o: Options): Promise<void> {
     const partitions = await producer.partitions(topic);
     if (fixedPartition >= partitions)
       throw new ClientError(`topic '${topic}' has no partition ${fixedPartition} (it has ${partitions})`);
-    let n = 0;
-    let rr = 0;
-    for await (const line of lines(input, maxBytes)) {
-      n++;
-      const record = parseLine(line, n, format);
-      const partition =
-        fixedPartition >= 0
-          ? fixedPartition
-          : record.key
-            ? partitionForKey(record.key as Buffer, partitions)
-            : rr++ % partitions;
-      if (!producer.send(topic, partition, record)) await producer.waitForRoom();
-      if (producer.error) break;
+    try {
+      let n = 0;
+      let rr = 0;
+      for await (const line of lines(input, maxBytes)) {
+        n++;
+        const record = parseLine(line, n, format);
+        const partition =
+          fixedPartition >= 0
+            ? fixedPartition
+            : record.key
+              ? partitionForKey(record.key as Buffer, partitions)
+              : rr++ % partitions;
+        if (!producer.send(topic, partition, record)) await producer.waitForRoom();
+        if (producer.error) break;
+      }
+      await producer.flush();
+    } finally {
+      producer.close();
     }
-    await producer.flush();
     if (producer.error)
       throw new ClientError(
         `${producer.failed} of ${producer.failed + producer.acked} records failed: ${producer.error.message}`,

@@ -44,6 +44,7 @@ export class KafkaClient {
   readonly options: ClientOptions;
   readonly #bootstrap: { host: string; port: number }[];
   readonly #connections = new Map<string, Promise<Connection>>();
+  #closed = false;
   brokers = new Map<number, BrokerInfo>();
   readonly topics = new Map<string, TopicInfo>();
   controllerId = -1;
@@ -61,6 +62,7 @@ export class KafkaClient {
 
   /** A connection to host:port, shared by every caller. */
   connectionTo(host: string, port: number): Promise<Connection> {
+    if (this.#closed) return Promise.reject(new ClientError('the client is closed'));
     const key = `${host}:${port}`;
     const existing = this.#connections.get(key);
     if (existing) {
@@ -190,6 +192,7 @@ export class KafkaClient {
   }
 
   close(): void {
+    this.#closed = true;
     for (const p of this.#connections.values())
       p.then(
         (c) => c.close(),

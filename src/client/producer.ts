@@ -151,6 +151,13 @@ export class Producer {
     await new Promise<void>((resolve) => this.#idleWaiters.push(resolve));
   }
 
+  /** Drops what is not sent yet and stops the linger timer (after an error; flush() otherwise). */
+  close(): void {
+    if (this.#lingerTimer) clearTimeout(this.#lingerTimer);
+    this.#lingerTimer = null;
+    this.#acc.clear();
+  }
+
   #lingerExpired(): void {
     this.#lingerTimer = null;
     for (const [key, acc] of this.#acc) this.#close(key, acc);

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BrokerProcess } from '../helpers/broker.js';
-import { gregor, lines } from '../helpers/cli.js';
+import { GREGOR_BIN, gregor, lines } from '../helpers/cli.js';
 
 function kcat(args: string[], input = ''): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -278,6 +278,90 @@ describe('gregor topic / produce / consume against a real broker', () => {
     await gregor(['produce', ...b, '-t', 'grp'], 'g\n');
     r = await gregor(['consume', ...b, '-t', 'grp', '--group', 'g1', '-e']);
     assert.deepEqual(lines(r.stdout), ['g']);
+  });
+
+  it('parses headers and null markers like kafka-console-producer; reports bad lines, unknown topics and partitions', async () => {
+    await gregor(['topic', 'create', ...b, '--topic', 'hdr', '--partitions', '2']);
+    let r = await gregor(
+      [
+        'produce',
+        ...b,
+        '-t',
+        'hdr',
+        '-p',
+        '1',
+        '--property',
+        'parse.headers=true',
+        '--property',
+        'parse.key=true',
+        '--property',
+        'null.marker=NULL',
+      ],
+      'h1:a,h2:b\tk\tv\n\tNULL\tonly-value\nx:y\tk2\tNULL\n',
+    );
+    assert.equal(r.code, 0, r.stderr);
+    r = await gregor([
+      'consume',
+      ...b,
+      '-t',
+      'hdr',
+      '-p',
+      '1',
+      '--from-beginning',
+      '-e',
+      '-f',
+      '[%h] [%k] %K [%s] %S\n',
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(lines(r.stdout), [
+      '[h1=a,h2=b] [k] 1 [v] 1',
+      '[] [] -1 [only-value] 10',
+      '[x=y] [k2] 2 [] -1',
+    ]);
+    r = await gregor(['consume', ...b, '-t', 'hdr', '-p', '0', '--from-beginning', '-e']);
+    assert.deepEqual(lines(r.stdout), [], '--partition 1 wrote nothing to partition 0');
+
+    r = await gregor(['produce', ...b, '-t', 'hdr', '-K', ':'], 'fine:1\nno separator here\n');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /line 2: no key separator ":"/);
+    r = await gregor(['produce', ...b, '-t', 'no-such-topic'], 'x\n');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /topic 'no-such-topic': UNKNOWN_TOPIC_OR_PARTITION/);
+    r = await gregor(['produce', ...b, '-t', 'hdr', '-p', '7'], 'x\n');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /topic 'hdr' has no partition 7 \(it has 2\)/);
+    r = await gregor(['consume', ...b, '-t', 'hdr', '-p', '5', '-e']);
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /topic 'hdr' has no partition 5 \(it has 2\)/);
+    r = await gregor(
+      ['produce', ...b, '-t', 'hdr', '--max-record-bytes', '10'],
+      'short\nthis line is too long\n',
+    );
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /line 2 is longer than 10 bytes/);
+  });
+
+  it('stops quietly when its reader goes away (| head)', async () => {
+    await gregor(['topic', 'create', ...b, '--topic', 'many', '--partitions', '1']);
+    await gregor(
+      ['produce', ...b, '-t', 'many'],
+      `${Array.from({ length: 20000 }, (_, i) => `line-${i}`).join('\n')}\n`,
+    );
+    const r = await new Promise<{ code: number | null; stdout: string; stderr: string }>((res) => {
+      execFile(
+        'sh',
+        [
+          '-c',
+          `node "${GREGOR_BIN}" consume -b ${broker.bootstrap} -t many --from-beginning -e | head -n 2; echo "status \${PIPESTATUS:-done}"`,
+        ],
+        { timeout: 60_000 },
+        (err, stdout, stderr) =>
+          res({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+    assert.equal(r.code, 0);
+    assert.ok(r.stdout.startsWith('line-0\nline-1\n'), r.stdout);
+    assert.doesNotMatch(r.stderr, /EPIPE|\n\s+at /);
   });
 
   it('prints every command’s help and exits 0', async () => {
