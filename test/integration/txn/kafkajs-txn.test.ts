@@ -16,6 +16,9 @@ process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 type KafkaClient = InstanceType<typeof Kafka>;
 
+/** Readers join fresh groups: no wait for more members before the first rebalance. */
+const FAST_GROUPS = { 'group.initial.rebalance.delay.ms': '0' };
+
 function client(bootstrap: string): KafkaClient {
   return new Kafka({
     brokers: [bootstrap],
@@ -89,7 +92,7 @@ describe('KafkaJS idempotent producer through a connection cut', () => {
     proxy = new CuttingProxy();
     proxyPort = await proxy.listen();
     broker = await BrokerProcess.start({
-      overrides: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` },
+      overrides: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}`, ...FAST_GROUPS },
     });
     proxy.target = broker.port;
   });
@@ -127,7 +130,7 @@ describe('KafkaJS transactions', () => {
   let kafka: KafkaClient;
 
   before(async () => {
-    broker = await BrokerProcess.start();
+    broker = await BrokerProcess.start({ overrides: FAST_GROUPS });
     kafka = client(broker.bootstrap);
   });
   after(async () => {
@@ -266,7 +269,7 @@ describe('KafkaJS transaction across a broker kill -9', () => {
 
   before(async () => {
     broker = await BrokerProcess.start({
-      overrides: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200' },
+      overrides: { 'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200', ...FAST_GROUPS },
     });
   });
   after(async () => {
