@@ -93,7 +93,7 @@ describe('codegen: committed output', {
     for (const [name, text] of files) {
       assert.equal(readFileSync(join(generatedDir, name), 'utf8'), text, name);
     }
-    assert.equal(files.size, 189, '186 message modules + apis, schemas, error-codes');
+    assert.equal(files.size, 190, '186 message modules + api-meta, apis, schemas, error-codes');
   });
 
   it('carries no "about" text or comments from the definitions', () => {

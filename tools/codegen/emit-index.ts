@@ -11,7 +11,13 @@ function apiName(m: MessageDef): string {
   return m.name.replace(/Request$/, '');
 }
 
-export function emitApis(messages: MessageDef[]): string {
+/**
+ * The API table in two modules, so a broker need not load every codec to start:
+ *  - api-meta.ts: names, version ranges and header versions by apiKey, and `loadApiCodecs(key)`,
+ *    which imports one API's request and response modules on first use (a cached dynamic import);
+ *  - apis.ts: the same table with every codec imported statically (clients, tests, tools).
+ */
+export function emitApis(messages: MessageDef[]): { apis: string; meta: string } {
   const requests = messages
     .filter((m) => m.kind === 'request')
     .sort((a, b) => (a.apiKey ?? 0) - (b.apiKey ?? 0));
@@ -19,6 +25,8 @@ export function emitApis(messages: MessageDef[]): string {
   for (const m of messages) if (m.kind === 'response' && m.apiKey !== undefined) responses.set(m.apiKey, m);
   const imports: string[] = [];
   const entries: string[] = [];
+  const metas: string[] = [];
+  const loaders: string[] = [];
   const keys: string[] = [];
   for (const req of requests) {
     const key = req.apiKey;
@@ -38,7 +46,7 @@ export function emitApis(messages: MessageDef[]): string {
       resHeaders.push(key === 18 ? 0 : contains(res.flexible, v) ? 1 : 0);
     }
     keys.push(`  ${name}: ${key},`);
-    entries.push(
+    metas.push(
       [
         '  {',
         `    apiKey: ${key},`,
@@ -49,6 +57,13 @@ export function emitApis(messages: MessageDef[]): string {
         `    latestVersionUnstable: ${req.latestVersionUnstable},`,
         `    requestHeaderVersions: [${reqHeaders.join(', ')}],`,
         `    responseHeaderVersions: [${resHeaders.join(', ')}],`,
+        '  },',
+      ].join('\n'),
+    );
+    entries.push(
+      [
+        '  {',
+        `    ...apiMetas[${key}]!,`,
         `    decodeRequest: decode${req.name},`,
         `    encodeRequest: encode${req.name} as EncodeFn,`,
         `    decodeResponse: decode${res.name},`,
@@ -56,13 +71,23 @@ export function emitApis(messages: MessageDef[]): string {
         '  },',
       ].join('\n'),
     );
+    loaders.push(
+      [
+        `    case ${key}:`,
+        `      return Promise.all([import('./${moduleName(req)}.js'), import('./${moduleName(res)}.js')]).then(([q, s]) => ({`,
+        `        decodeRequest: q.decode${req.name},`,
+        `        encodeRequest: q.encode${req.name} as EncodeFn,`,
+        `        decodeResponse: s.decode${res.name},`,
+        `        encodeResponse: s.encode${res.name} as EncodeFn,`,
+        '      }));',
+      ].join('\n'),
+    );
   }
-  return [
+  const meta = [
     GENERATED_BANNER,
     '',
     "import type { Reader } from '../reader.js';",
     "import type { Writer } from '../writer.js';",
-    ...imports,
     '',
     '/** Kafka API keys by name. */',
     'export const ApiKey = {',
@@ -74,7 +99,8 @@ export function emitApis(messages: MessageDef[]): string {
     'export type EncodeFn = (w: Writer, value: any, version: number) => void;',
     'export type DecodeFn = (r: Reader, version: number) => unknown;',
     '',
-    'export interface ApiDescriptor {',
+    '/** What the broker needs to know about an API before it decodes anything. */',
+    'export interface ApiMeta {',
     '  readonly apiKey: number;',
     '  readonly name: string;',
     '  readonly minVersion: number;',
@@ -86,11 +112,75 @@ export function emitApis(messages: MessageDef[]): string {
     '  readonly requestHeaderVersions: readonly number[];',
     '  /** Response header version, indexed by API version (always 0 for ApiVersions). */',
     '  readonly responseHeaderVersions: readonly number[];',
+    '}',
+    '',
+    "/** One API's untyped codecs. */",
+    'export interface ApiCodecs {',
     '  readonly decodeRequest: DecodeFn;',
     '  readonly encodeRequest: EncodeFn;',
     '  readonly decodeResponse: DecodeFn;',
     '  readonly encodeResponse: EncodeFn;',
     '}',
+    '',
+    '/** Every API, ordered by apiKey. */',
+    'export const apiMetaList: readonly ApiMeta[] = [',
+    ...metas,
+    '];',
+    '',
+    '/** The table by apiKey (undefined for keys no definition uses). */',
+    'export const apiMetas: readonly (ApiMeta | undefined)[] = (() => {',
+    '  const t: (ApiMeta | undefined)[] = [];',
+    '  for (const a of apiMetaList) t[a.apiKey] = a;',
+    '  return Array.from(t);',
+    '})();',
+    '',
+    'export function apiMetaByKey(apiKey: number): ApiMeta | undefined {',
+    '  return apiMetas[apiKey];',
+    '}',
+    '',
+    'function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {',
+    '  switch (apiKey) {',
+    ...loaders,
+    '    default:',
+    '      return undefined;',
+    '  }',
+    '}',
+    '',
+    'const loaded: (ApiCodecs | undefined)[] = [];',
+    'const loading: (Promise<ApiCodecs> | undefined)[] = [];',
+    '',
+    "/** An API's codecs if `loadApiCodecs` has finished loading them, else undefined (no I/O). */",
+    'export function loadedApiCodecs(apiKey: number): ApiCodecs | undefined {',
+    '  return loaded[apiKey];',
+    '}',
+    '',
+    '/**',
+    " * Imports an API's request and response modules (once; later calls share the promise) and",
+    ' * resolves to its codecs; undefined for keys no definition uses.',
+    ' */',
+    'export function loadApiCodecs(apiKey: number): Promise<ApiCodecs> | undefined {',
+    '  let p = loading[apiKey];',
+    '  if (p === undefined) {',
+    '    p = importCodecs(apiKey)?.then((c) => {',
+    '      loaded[apiKey] = c;',
+    '      return c;',
+    '    });',
+    '    loading[apiKey] = p;',
+    '  }',
+    '  return p;',
+    '}',
+    '',
+  ].join('\n');
+  const apis = [
+    GENERATED_BANNER,
+    '',
+    "import { type ApiCodecs, type ApiMeta, apiMetas, type EncodeFn } from './api-meta.js';",
+    ...imports,
+    '',
+    "export { ApiKey, type DecodeFn, type EncodeFn } from './api-meta.js';",
+    '',
+    '/** An API with its codecs (every message module imported; see api-meta.ts for the lazy table). */',
+    'export interface ApiDescriptor extends ApiMeta, ApiCodecs {}',
     '',
     '/** Every API, ordered by apiKey. */',
     'export const apiList: readonly ApiDescriptor[] = [',
@@ -123,6 +213,7 @@ export function emitApis(messages: MessageDef[]): string {
     '}',
     '',
   ].join('\n');
+  return { apis, meta };
 }
 
 export function emitErrorCodes(tsv: string): string {

@@ -14,7 +14,9 @@ export function generate(specsDir: string, perVersion = false): Map<string, stri
   const messages: MessageDef[] = files.map((f) => parseMessage(f, readFileSync(join(msgDir, f), 'utf8')));
   const out = new Map<string, string>();
   for (const m of messages) out.set(`${moduleName(m)}.ts`, new MessageEmitter(m).emitModule(perVersion));
-  out.set('apis.ts', emitApis(messages));
+  const { apis, meta } = emitApis(messages);
+  out.set('api-meta.ts', meta);
+  out.set('apis.ts', apis);
   out.set('schemas.ts', emitSchemas(messages));
   out.set('error-codes.ts', emitErrorCodes(readFileSync(join(specsDir, 'error-codes.tsv'), 'utf8')));
   return out;
