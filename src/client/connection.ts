@@ -172,11 +172,11 @@ export class Connection {
   async request<T>(
     apiKey: number,
     body: unknown,
-    opts: { version?: number; noResponse?: boolean } = {},
+    opts: { version?: number; noResponse?: boolean; timeoutMs?: number } = {},
   ): Promise<T> {
     const version = opts.version ?? this.version(apiKey);
     while (this.#pending.size >= this.#opts.maxInFlight && !this.#closedError) await this.#slot();
-    return (await this.#send(apiKey, version, body, opts.noResponse ?? false)) as T;
+    return (await this.#send(apiKey, version, body, opts.noResponse ?? false, opts.timeoutMs)) as T;
   }
 
   #slot(): Promise<void> {
@@ -187,7 +187,13 @@ export class Connection {
     return new Promise((resolve) => this.#waiting.push(resolve));
   }
 
-  #send(apiKey: number, version: number, body: unknown, noResponse = false): Promise<unknown> {
+  #send(
+    apiKey: number,
+    version: number,
+    body: unknown,
+    noResponse = false,
+    timeoutMs = this.#opts.requestTimeoutMs,
+  ): Promise<unknown> {
     if (this.#closedError) return Promise.reject(this.#closedError);
     const api = apiByKey(apiKey)!;
     const correlationId = this.#nextCorrelationId;
@@ -215,10 +221,10 @@ export class Connection {
       const timer = setTimeout(() => {
         this.#fail(
           new ClientError(
-            `${api.name} request to ${this.address} timed out after ${this.#opts.requestTimeoutMs} ms (raise --request-timeout-ms?)`,
+            `${api.name} request to ${this.address} timed out after ${timeoutMs} ms (raise --request-timeout-ms?)`,
           ),
         );
-      }, this.#opts.requestTimeoutMs);
+      }, timeoutMs);
       this.#pending.set(correlationId, { correlationId, api, version, resolve, reject, timer });
     });
   }

@@ -311,14 +311,19 @@ export class GroupMember {
       const metadata = encodeWithVersion((w) =>
         encodeConsumerProtocolSubscription(w, { topics: this.#o.topics }, 0),
       );
-      const join = await this.#conn.request<JoinGroupResponse>(ApiKey.JoinGroup, {
-        groupId: this.#o.groupId,
-        sessionTimeoutMs: this.#o.sessionTimeoutMs,
-        rebalanceTimeoutMs: this.#o.rebalanceTimeoutMs,
-        memberId: this.memberId,
-        protocolType: 'consumer',
-        protocols: [{ name: 'range', metadata }],
-      });
+      const join = await this.#conn.request<JoinGroupResponse>(
+        ApiKey.JoinGroup,
+        {
+          groupId: this.#o.groupId,
+          sessionTimeoutMs: this.#o.sessionTimeoutMs,
+          rebalanceTimeoutMs: this.#o.rebalanceTimeoutMs,
+          memberId: this.memberId,
+          protocolType: 'consumer',
+          protocols: [{ name: 'range', metadata }],
+        },
+        // The coordinator holds a JoinGroup until every member rejoined, up to the rebalance timeout.
+        { timeoutMs: this.#o.rebalanceTimeoutMs + 5_000 },
+      );
       if (join.errorCode === 79) {
         // MEMBER_ID_REQUIRED: join again with the id the coordinator gave.
         this.memberId = join.memberId;
