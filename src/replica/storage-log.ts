@@ -65,6 +65,7 @@ class StorageLogAdapter implements PartitionLog {
   readonly #manager: StorageLogManager;
   readonly #topic: string;
   readonly #partition: number;
+  #state: ProducerStateSeam | null | undefined = undefined;
 
   constructor(log: StorageLog, manager: StorageLogManager, topic: string, partition: number) {
     this.#log = log;
@@ -108,13 +109,19 @@ class StorageLogAdapter implements PartitionLog {
     }
   }
 
+  /** The log's producer state, looked up once (fetch asks for the last stable offset on every read). */
+  #producerState(): ProducerStateSeam | undefined {
+    this.#state ??= this.#manager.producerState?.(this.#topic, this.#partition) ?? null;
+    return this.#state ?? undefined;
+  }
+
   firstUnstableOffset(): number | null {
-    return this.#manager.producerState?.(this.#topic, this.#partition)?.firstUnstableOffset?.() ?? null;
+    return this.#producerState()?.firstUnstableOffset?.() ?? null;
   }
 
   abortedTransactions(from: number, upTo: number): AbortedTxnRange[] {
     return (
-      this.#manager.producerState?.(this.#topic, this.#partition)?.abortedTransactions?.(from, upTo) ?? []
+      this.#producerState()?.abortedTransactions?.(from, upTo) ?? []
     );
   }
 

@@ -276,6 +276,27 @@ describe('KafkaJS transaction across a broker kill -9', () => {
     await broker.close();
   });
 
+  it('a transaction open past its timeout is aborted and its producer fenced', async () => {
+    const topic = 'txn-timeout';
+    const kafka = client(broker.bootstrap);
+    await createTopic(kafka, topic, 1);
+    const producer = kafka.producer({
+      transactionalId: 'tx-timeout',
+      maxInFlightRequests: 1,
+      idempotent: true,
+      transactionTimeout: 1000,
+    });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.send({ topic, messages: [{ partition: 0, value: 'late' }] });
+    while ((await describeTransactions(broker, 'tx-timeout')) !== 'CompleteAbort')
+      await new Promise((r) => setTimeout(r, 100));
+    await assert.rejects(txn.commit());
+    await producer.disconnect().catch(() => {});
+    await endMarkers(kafka, topic, 1);
+    assert.deepEqual(await readUntilEnd(kafka, topic, 1, false), []);
+  });
+
   it('an open transaction is aborted by its timeout after restart, never half-visible', async () => {
     const topic = 'txn-kill';
     let kafka = client(broker.bootstrap);
