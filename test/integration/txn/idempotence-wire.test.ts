@@ -10,6 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import { ErrorCode } from '../../../src/errors.js';
 import type { CreateTopicsResponse } from '../../../src/protocol/generated/create-topics-response.js';
 import type { DescribeProducersResponse } from '../../../src/protocol/generated/describe-producers-response.js';
+import type { DescribeTransactionsResponse } from '../../../src/protocol/generated/describe-transactions-response.js';
 import type { InitProducerIdResponse } from '../../../src/protocol/generated/init-producer-id-response.js';
 import type { ListOffsetsResponse } from '../../../src/protocol/generated/list-offsets-response.js';
 import type { ProduceResponse } from '../../../src/protocol/generated/produce-response.js';
@@ -183,5 +184,87 @@ describe('idempotent produce over the wire', () => {
     assert.equal(end, b.baseOffset + 1);
     const fresh = await initProducerId();
     assert.ok(fresh.producerId > pid, `producer id ${fresh.producerId} reused after kill -9 (had ${pid})`);
+  });
+});
+
+describe('producer id and transactional id expiration', () => {
+  let broker: BrokerProcess;
+  let c: RawClient;
+
+  before(async () => {
+    broker = await BrokerProcess.start({
+      overrides: {
+        'producer.id.expiration.ms': '1000',
+        'producer.id.expiration.check.interval.ms': '200',
+        'transactional.id.expiration.ms': '1000',
+        'transactional.id.expiration.check.interval.ms': '200',
+      },
+    });
+    c = await RawClient.connect(broker.port);
+    await call<CreateTopicsResponse>(c, 19, 7, {
+      topics: [{ name: 'exp', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+      timeoutMs: 1000,
+      validateOnly: false,
+    });
+  });
+  after(async () => {
+    c.destroy();
+    await broker.close();
+  });
+
+  const pause = () => new Promise((r) => setTimeout(r, 100));
+
+  it('an idle producer id is forgotten after producer.id.expiration.ms; any sequence is then accepted', async () => {
+    const init = await call<InitProducerIdResponse>(c, 22, 4, {
+      transactionalId: null,
+      transactionTimeoutMs: 60000,
+      producerId: -1,
+      producerEpoch: -1,
+    });
+    const pid = init!.producerId;
+    const produce = async (seq: number) => {
+      const records = buildBatchSync([{ value: `x${seq}`, timestamp: Date.now() }], {
+        producerId: pid,
+        producerEpoch: 0,
+        baseSequence: seq,
+      });
+      const r = await call<ProduceResponse>(c, 0, 9, {
+        transactionalId: null,
+        acks: -1,
+        timeoutMs: 1000,
+        topicData: [{ name: 'exp', partitionData: [{ index: 0, records }] }],
+      });
+      return r!.responses[0]!.partitionResponses[0]!.errorCode;
+    };
+    assert.equal(await produce(0), ErrorCode.NONE);
+    assert.equal(await produce(5), ErrorCode.OUT_OF_ORDER_SEQUENCE_NUMBER);
+    const producers = async () => {
+      const r = await call<DescribeProducersResponse>(c, 61, 0, {
+        topics: [{ name: 'exp', partitionIndexes: [0] }],
+      });
+      return r!.topics[0]!.partitions[0]!.activeProducers.length;
+    };
+    while ((await producers()) > 0) await pause();
+    assert.equal(await produce(5), ErrorCode.NONE);
+  });
+
+  it('an idle transactional id is removed after transactional.id.expiration.ms', async () => {
+    let init: InitProducerIdResponse | null;
+    do {
+      init = await call<InitProducerIdResponse>(c, 22, 4, {
+        transactionalId: 'exp-tx',
+        transactionTimeoutMs: 60000,
+        producerId: -1,
+        producerEpoch: -1,
+      });
+      if (init!.errorCode !== ErrorCode.NONE) await pause();
+    } while (init!.errorCode !== ErrorCode.NONE);
+    const describe = async () => {
+      const r = await call<DescribeTransactionsResponse>(c, 65, 0, { transactionalIds: ['exp-tx'] });
+      return r!.transactionStates[0]!.errorCode;
+    };
+    assert.equal(await describe(), ErrorCode.NONE);
+    while ((await describe()) === ErrorCode.NONE) await pause();
+    assert.equal(await describe(), ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
   });
 });
