@@ -6,7 +6,7 @@
  */
 import { LATENCY_BUCKETS_MS, METRICS_API_KEY_MAX } from '../core/metrics.js';
 import { GroupRuntime } from '../group/offsets-topic.js';
-import { apiByKey } from '../protocol/generated/apis.js';
+import { apiMetaByKey } from '../protocol/generated/api-meta.js';
 import type { Broker } from '../server/broker.js';
 
 /** Escapes a label value (backslash, double quote, newline). */
@@ -41,7 +41,7 @@ const apiNames = new Map<number, string>();
 function apiName(key: number): string {
   let name = apiNames.get(key);
   if (name === undefined) {
-    name = apiByKey(key)?.name ?? `api${key}`;
+    name = apiMetaByKey(key)?.name ?? `api${key}`;
     apiNames.set(key, name);
   }
   return name;

@@ -13,7 +13,7 @@ import { LogManager } from '../storage/log-manager.js';
 import { txnHandlers } from '../txn/handlers.js';
 import { TxnRuntime } from '../txn/runtime.js';
 import { logConfigFor } from '../cluster/topic-config.js';
-import { createDispatcher } from './dispatcher.js';
+import { createDispatcher, warmCodecs } from './dispatcher.js';
 import { Listener } from './listener.js';
 
 /** Requests read from one connection and not yet answered, before reading stops. */
@@ -140,6 +140,8 @@ export class Broker {
     }
     advertised.push(...this.#advertise(listenerSpecs));
     this.metrics.startedAt = Date.now();
+    // Codecs load on first use; the common APIs' load now, in the background, one per loop turn.
+    void warmCodecs();
   }
 
   /** advertised.listeners, defaulting to `listeners` with the bound ports (port 0 picks one). */

@@ -1,7 +1,14 @@
 import type { Logger } from '../core/log.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../errors.js';
 import { DecodeError } from '../protocol/errors.js';
-import { type ApiDescriptor, apiByKey } from '../protocol/generated/apis.js';
+import {
+  ApiKey,
+  type ApiCodecs,
+  type ApiMeta,
+  apiMetaByKey,
+  loadApiCodecs,
+  loadedApiCodecs,
+} from '../protocol/generated/api-meta.js';
 import { decodeRequestHeader } from '../protocol/generated/request-header.js';
 import { Reader } from '../protocol/reader.js';
 import { Writer } from '../protocol/writer.js';
@@ -23,9 +30,9 @@ export function createDispatcher(
   handlers: ReadonlyMap<number, ApiHandler>,
   services: BrokerServices,
   log: Logger,
-  codecs: (apiKey: number) => ApiDescriptor | undefined = apiByKey,
 ): FrameDispatcher {
-  return (frame: Buffer, conn: Connection) => {
+  let loadGate: Promise<void> | null = null;
+  const dispatch: FrameDispatcher = (frame: Buffer, conn: Connection) => {
     if (frame.length < HEADER_FIXED_BYTES) {
       throw new CloseConnection(`request of ${frame.length} bytes is shorter than a request header`);
     }
@@ -34,8 +41,28 @@ export function createDispatcher(
     const correlationId = frame.readInt32BE(4);
     const started = performance.now();
     const handler = handlers.get(apiKey);
-    const codec = handler ? codecs(apiKey) : undefined;
-    if (!handler || !codec) throw new CloseConnection(`unknown api key ${apiKey} (version ${apiVersion})`);
+    const meta: ApiMeta | undefined = handler ? apiMetaByKey(apiKey) : undefined;
+    if (!handler || !meta) throw new CloseConnection(`unknown api key ${apiKey} (version ${apiVersion})`);
+    // Codec modules load on an API's first request (or earlier, from warmCodecs). While one loads,
+    // every request queues behind it, so requests still reach their handlers in arrival order.
+    if (loadGate !== null) return loadGate.then(() => dispatch(frame, conn));
+    const codec: ApiCodecs | undefined = loadedApiCodecs(apiKey);
+    if (codec === undefined) {
+      const gate: Promise<void> = loadApiCodecs(apiKey)!.then(
+        () => {
+          if (loadGate === gate) loadGate = null;
+        },
+        (err: unknown) => {
+          if (loadGate === gate) loadGate = null;
+          log.error({ err, api: handler.name }, 'cannot load the codecs');
+        },
+      );
+      loadGate = gate;
+      return gate.then(() => {
+        if (loadedApiCodecs(apiKey) === undefined) throw new CloseConnection(`no codecs for ${handler.name}`);
+        return dispatch(frame, conn);
+      });
+    }
     if (apiVersion < handler.minVersion || apiVersion > handler.maxVersion) {
       if (apiKey === API_VERSIONS_KEY) {
         // Kafka answers with a v0 body and a v0 header, whatever version was asked for.
@@ -48,8 +75,8 @@ export function createDispatcher(
         `api key ${apiKey} (${handler.name}) version ${apiVersion} is not in ${handler.minVersion}-${handler.maxVersion}`,
       );
     }
-    const headerVersion = codec.requestHeaderVersions[apiVersion]!;
-    const responseHeaderVersion = codec.responseHeaderVersions[apiVersion]!;
+    const headerVersion = meta.requestHeaderVersions[apiVersion]!;
+    const responseHeaderVersion = meta.responseHeaderVersions[apiVersion]!;
     const reader = new Reader(frame);
     let body: unknown;
     let clientId: string | null;
@@ -103,4 +130,35 @@ export function createDispatcher(
     if (result instanceof Promise) return result.then(encode, onError);
     return encode(result);
   };
+  return dispatch;
+}
+
+/** APIs nearly every client calls first; their codecs are worth loading before they are asked for. */
+export const COMMON_API_KEYS: readonly number[] = [
+  ApiKey.ApiVersions,
+  ApiKey.Metadata,
+  ApiKey.Produce,
+  ApiKey.Fetch,
+  ApiKey.ListOffsets,
+  ApiKey.FindCoordinator,
+  ApiKey.InitProducerId,
+  ApiKey.OffsetCommit,
+  ApiKey.OffsetFetch,
+  ApiKey.JoinGroup,
+  ApiKey.SyncGroup,
+  ApiKey.Heartbeat,
+  ApiKey.LeaveGroup,
+  ApiKey.CreateTopics,
+];
+
+/**
+ * Loads the codec modules of `apiKeys` one after the other, each in its own turn of the event
+ * loop, so a request that arrives meanwhile is not held up behind all of them. Never rejects.
+ */
+export function warmCodecs(apiKeys: readonly number[] = COMMON_API_KEYS): Promise<void> {
+  return apiKeys.reduce<Promise<unknown>>(
+    (prev, key) =>
+      prev.then(() => new Promise((res) => setImmediate(res))).then(() => loadApiCodecs(key)?.catch(() => {})),
+    Promise.resolve(),
+  ) as Promise<unknown> as Promise<void>;
 }
