@@ -1,5 +1,5 @@
-import { serve } from './serve.js';
-import { tools } from './tools.js';
+// serve and the client tools are imported only for their own command: `gregor serve` starts
+// without loading the client (and every codec its table imports), and the tools without the broker.
 
 const USAGE = `Usage: gregor <command> [options]
 
@@ -18,21 +18,25 @@ Run 'gregor <command> --help' for a command's options.`;
 export async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'serve':
+    case 'serve': {
+      const { serve } = await import('./serve.js');
       await serve(rest);
       return;
+    }
     case undefined:
     case '-h':
     case '--help':
     case 'help':
       console.log(USAGE);
       return;
-    default:
+    default: {
+      const { tools } = await import('./tools.js');
       if (Object.hasOwn(tools, command)) {
         await tools[command]!(rest);
         return;
       }
       console.error(`gregor: unknown command '${command}'\n\n${USAGE}`);
       process.exitCode = 2;
+    }
   }
 }
