@@ -514,9 +514,11 @@ export class Log {
 
   #appendSync(records: Buffer, options: AppendOptions, assignOffsets: boolean): AppendResult {
     this.#checkOpen();
-    const now = options.appendTime ?? this.#now();
     const scan = this.#scanAppend(records);
     const logAppendTime = assignOffsets && this.#config.messageTimestampType === 'LogAppendTime';
+    // The clock is read only when needed (Date.now costs ~0.2 µs here, a fifth of an append's JS):
+    // LogAppendTime stamps, or a roll decision that falls back to wall time (-1: not read yet).
+    const now = options.appendTime ?? (logAppendTime ? this.#now() : -1);
     const len = records.length;
     let first: number;
     let last: number;
@@ -614,7 +616,7 @@ export class Log {
   }
 
   /** Kafka's roll conditions: size, time (segment.ms from the first batch's timestamp), full index, offset range. */
-  #maybeRoll(size: number, first: number, last: number, maxTs: number, now: number): void {
+  #maybeRoll(size: number, first: number, last: number, maxTs: number, appendTime: number): void {
     const seg = this.#active;
     const c = this.#config;
     let reason: string | null = null;
@@ -624,11 +626,14 @@ export class Log {
       else if (seg.indexFull) reason = 'index full';
       else {
         const t0 = seg.firstBatchTimestamp();
-        const waited = t0 !== null && t0 >= 0 && maxTs >= 0 ? maxTs - t0 : now - seg.created;
+        const waited =
+          t0 !== null && t0 >= 0 && maxTs >= 0
+            ? maxTs - t0
+            : (appendTime >= 0 ? appendTime : this.#now()) - seg.created;
         if (waited > c.segmentMs - seg.rollJitterMs) reason = 'segment.ms';
       }
     }
-    if (reason !== null) this.#roll(first, now, reason);
+    if (reason !== null) this.#roll(first, appendTime >= 0 ? appendTime : this.#now(), reason);
   }
 
   /** Starts a new active segment at `base` (the next offset to be written); the old one is flushed in the background. */
