@@ -3,7 +3,7 @@
  * process answers) and /ready (the broker serves clients). Loopback by default; it has no
  * authentication, so bind it to an address only trusted scrapers reach.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../core/log.js';
 import type { Broker } from '../server/broker.js';
 import { renderMetrics } from './prometheus.js';
@@ -21,6 +21,9 @@ export function parseAdminListener(value: string | null): { host: string; port: 
   return { host: m[1]!.replace(/^\[|\]$/g, '') || '127.0.0.1', port: Number(m[2]) };
 }
 
+/** node:http, imported by startAdmin only when admin.listener is set (it is off by default). */
+let http: typeof import('node:http');
+
 export class AdminServer {
   readonly #server: Server;
   readonly #broker: Broker;
@@ -32,7 +35,7 @@ export class AdminServer {
   constructor(broker: Broker, log: Logger) {
     this.#broker = broker;
     this.#log = log;
-    this.#server = createServer((req, res) => this.#handle(req, res));
+    this.#server = http.createServer((req, res) => this.#handle(req, res));
     this.#server.maxConnections = ADMIN_CONNECTIONS_MAX;
     this.#server.headersTimeout = ADMIN_HEADERS_TIMEOUT_MS;
     this.#server.requestTimeout = ADMIN_HEADERS_TIMEOUT_MS * 2;
@@ -120,6 +123,7 @@ function send(
 export async function startAdmin(broker: Broker, log: Logger): Promise<AdminServer | null> {
   const spec = parseAdminListener(broker.config.get('admin.listener'));
   if (spec === null) return null;
+  http ??= await import('node:http');
   const admin = new AdminServer(broker, log);
   await admin.listen(spec.host, spec.port);
   return admin;
