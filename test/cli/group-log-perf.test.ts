@@ -295,7 +295,17 @@ describe('gregor group / log dump / perf against a real broker', () => {
 
     // A broker error fails every batch: exit 1 with the broker's reason, no hang.
     await gregor(['topic', 'create', ...b, '--topic', 'tiny', '--config', 'max.message.bytes=1000']);
-    r = await gregor(['perf', 'produce', ...b, '--topic', 'tiny', '--num-records', '100', '--record-size', '5000']);
+    r = await gregor([
+      'perf',
+      'produce',
+      ...b,
+      '--topic',
+      'tiny',
+      '--num-records',
+      '100',
+      '--record-size',
+      '5000',
+    ]);
     assert.equal(r.code, 1);
     assert.match(r.stderr, /100 of 100 records failed: produce to tiny-\d+: MESSAGE_TOO_LARGE/);
   });
