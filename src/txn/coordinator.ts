@@ -68,7 +68,14 @@ export interface TxnHost {
   /** A new producer id (persisted block allocation). */
   generateProducerId(): number;
   /** A marker was written to `__consumer_offsets` partition: make the producer's pending offsets visible or drop them. */
-  completeTxnOffsets(producerId: number, partition: number, commit: boolean): void;
+  completeTxnOffsets(
+    producerId: number,
+    partition: number,
+    commit: boolean,
+    txnFirstOffset: number,
+  ): Promise<void>;
+  /** First offset of the producer's open transaction in a partition, or -1. */
+  openTxnFirstOffset(topic: string, partition: number, producerId: number): number;
 }
 
 export interface InitProducerIdResult {
@@ -477,9 +484,11 @@ export class TransactionCoordinator {
       );
       return;
     }
+    const offsets = topic === '__consumer_offsets';
+    const first = offsets ? this.#host.openTxnFirstOffset(topic, partition, producerId) : -1;
     const marker = buildEndTxnMarker({ producerId, producerEpoch, commit, coordinatorEpoch: 0 });
     await this.#host.append(topic, partition, marker);
-    if (topic === '__consumer_offsets') this.#host.completeTxnOffsets(producerId, partition, commit);
+    if (offsets) await this.#host.completeTxnOffsets(producerId, partition, commit, first);
   }
 
   // ------------------------------------------------------------ timeouts and expiration

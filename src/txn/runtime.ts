@@ -8,8 +8,15 @@ import { ErrorCode, KafkaError } from '../errors.js';
 import { recordsOf } from '../group/batch-codec.js';
 import type { CommittedOffset } from '../group/offsets.js';
 import { groupRuntime, OFFSETS_TOPIC } from '../group/offsets-topic.js';
+import { decodeCoordinatorRecord } from '../group/records.js';
 import type { BrokerServices } from '../handlers/types.js';
-import { batchSize, lastOffset } from '../protocol/records/batch.js';
+import {
+  producerId as batchProducerId,
+  batchSize,
+  isControl,
+  isTransactional,
+  lastOffset,
+} from '../protocol/records/batch.js';
 import { TRANSACTION_STATE_TOPIC, TransactionCoordinator, type TxnHost } from './coordinator.js';
 import { ProducerIdManager } from './producer-id-manager.js';
 import { ProducerStateRegistry } from './producer-state-manager.js';
@@ -202,14 +209,29 @@ export class TxnRuntime implements TxnHost {
     this.#pendingCount += offsets.length;
   }
 
-  completeTxnOffsets(producerId: number, partition: number, commit: boolean): void {
+  openTxnFirstOffset(topic: string, partition: number, producerId: number): number {
+    return this.producerStates.get(topic, partition)?.producer(producerId)?.currentTxnFirstOffset ?? -1;
+  }
+
+  async completeTxnOffsets(
+    producerId: number,
+    partition: number,
+    commit: boolean,
+    txnFirstOffset: number,
+  ): Promise<void> {
     const byPartition = this.#pendingOffsets.get(producerId);
-    const list = byPartition?.get(partition);
-    if (!byPartition || !list) return;
-    byPartition.delete(partition);
-    if (byPartition.size === 0) this.#pendingOffsets.delete(producerId);
-    this.#pendingCount -= list.length;
+    let list = byPartition?.get(partition);
+    if (byPartition && list) {
+      byPartition.delete(partition);
+      if (byPartition.size === 0) this.#pendingOffsets.delete(producerId);
+      this.#pendingCount -= list.length;
+    }
     if (!commit) return;
+    // Nothing pending in memory (the broker restarted inside the transaction): read the commits back from the log.
+    if (!list) {
+      if (txnFirstOffset < 0) return;
+      list = await this.#readTxnOffsets(producerId, partition, txnFirstOffset);
+    }
     const byGroup = new Map<string, PendingOffset[]>();
     for (const o of list) {
       let g = byGroup.get(o.groupId);
@@ -221,6 +243,41 @@ export class TxnRuntime implements TxnHost {
     }
     const groups = groupRuntime(this.services).coordinator;
     for (const [groupId, offsets] of byGroup) groups.applyTransactionalOffsets(groupId, offsets);
+  }
+
+  /** The offset commits a producer's transaction wrote to a `__consumer_offsets` partition from `from` on. */
+  async #readTxnOffsets(producerId: number, partition: number, from: number): Promise<PendingOffset[]> {
+    const p = this.services.replicas.partition(OFFSETS_TOPIC, partition);
+    const out: PendingOffset[] = [];
+    if (p === undefined) return out;
+    let offset = from;
+    while (offset < p.logEndOffset) {
+      const read = await p.read(offset, LOAD_READ_BYTES, 0, true);
+      if (read.records.length === 0) break;
+      const chunk = Buffer.concat(read.records);
+      const mine: Buffer[] = [];
+      let next = offset;
+      for (let pos = 0; pos + 12 <= chunk.length; ) {
+        const size = batchSize(chunk, pos);
+        if (pos + size > chunk.length) break;
+        if (
+          isTransactional(chunk, pos) &&
+          !isControl(chunk, pos) &&
+          batchProducerId(chunk, pos) === producerId
+        )
+          mine.push(chunk.subarray(pos, pos + size));
+        next = lastOffset(chunk, pos) + 1;
+        pos += size;
+      }
+      for (const r of recordsOf(Buffer.concat(mine))) {
+        const d = decodeCoordinatorRecord(r);
+        if (d.type === 'offset' && d.value !== null)
+          out.push({ groupId: d.key.group, topic: d.key.topic, partition: d.key.partition, value: d.value });
+      }
+      if (next <= offset) break;
+      offset = next;
+    }
+    return out;
   }
 
   /** The `__consumer_offsets` partition of a group (creating the topic when needed). */

@@ -268,3 +268,104 @@ describe('producer id and transactional id expiration', () => {
     assert.equal(await describe(), ErrorCode.TRANSACTIONAL_ID_NOT_FOUND);
   });
 });
+
+describe('a transaction with offset commits, committed after a kill -9', () => {
+  let broker: BrokerProcess;
+  let c: RawClient;
+
+  before(async () => {
+    broker = await BrokerProcess.start({ overrides: { 'group.initial.rebalance.delay.ms': '0' } });
+    c = await RawClient.connect(broker.port);
+  });
+  after(async () => {
+    c.destroy();
+    await broker.close();
+  });
+
+  const retrying = async <T extends { errorCode: number }>(f: () => Promise<T | null>): Promise<T> => {
+    for (;;) {
+      const r = await f();
+      if (
+        r!.errorCode !== ErrorCode.COORDINATOR_LOAD_IN_PROGRESS &&
+        r!.errorCode !== ErrorCode.COORDINATOR_NOT_AVAILABLE &&
+        r!.errorCode !== ErrorCode.CONCURRENT_TRANSACTIONS
+      )
+        return r!;
+      await new Promise((res) => setTimeout(res, 100));
+    }
+  };
+
+  it('the offsets written by TxnOffsetCommit become visible when the retried EndTxn commits', async () => {
+    const id = 'wire-tx';
+    const group = 'wire-group';
+    const init = await retrying(() =>
+      call<InitProducerIdResponse>(c, 22, 4, {
+        transactionalId: id,
+        transactionTimeoutMs: 60000,
+        producerId: -1,
+        producerEpoch: -1,
+      }),
+    );
+    assert.equal(init.errorCode, ErrorCode.NONE);
+    const { producerId, producerEpoch } = init;
+    const added = await retrying(() =>
+      call<{ errorCode: number }>(c, 25, 3, {
+        transactionalId: id,
+        producerId,
+        producerEpoch,
+        groupId: group,
+      }),
+    );
+    assert.equal(added.errorCode, ErrorCode.NONE);
+    const committed = await call<{ topics: Array<{ partitions: Array<{ errorCode: number }> }> }>(c, 28, 3, {
+      transactionalId: id,
+      groupId: group,
+      producerId,
+      producerEpoch,
+      generationId: -1,
+      memberId: '',
+      groupInstanceId: null,
+      topics: [
+        {
+          name: 'some-input',
+          partitions: [
+            { partitionIndex: 0, committedOffset: 42, committedLeaderEpoch: -1, committedMetadata: null },
+          ],
+        },
+      ],
+    });
+    assert.equal(committed!.topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+    const fetchOffset = async () => {
+      const r = await retrying(async () => {
+        const x = await call<{
+          errorCode: number;
+          topics: Array<{ partitions: Array<{ committedOffset: number; errorCode: number }> }>;
+        }>(c, 1 + 8, 7, {
+          groupId: group,
+          topics: [{ name: 'some-input', partitionIndexes: [0] }],
+          groups: [],
+          requireStable: false,
+        });
+        return x;
+      });
+      return r.topics[0]!.partitions[0]!.committedOffset;
+    };
+    assert.equal(await fetchOffset(), -1, 'not visible before the commit');
+    await broker.kill();
+    await broker.restart();
+    c.destroy();
+    c = await RawClient.connect(broker.port);
+    // The group coordinator loads (skipping the open transaction's commit) before the transaction ends.
+    assert.equal(await fetchOffset(), -1, 'not visible after the restart either');
+    const end = await retrying(() =>
+      call<{ errorCode: number }>(c, 26, 3, {
+        transactionalId: id,
+        producerId,
+        producerEpoch,
+        committed: true,
+      }),
+    );
+    assert.equal(end.errorCode, ErrorCode.NONE);
+    assert.equal(await fetchOffset(), 42);
+  });
+});
