@@ -139,4 +139,50 @@ describe('@platformatic/kafka idempotence and transactions', () => {
       [...values('c'), ...values('a')].sort(),
     );
   });
+
+  it('kill -9 inside a transaction: aborted by its timeout after restart; the idempotent producer state survives', async () => {
+    const topic = 'pk-kill';
+    await admin.createTopics({ topics: [topic], partitions: 3, replicas: 1 });
+    const idem = new Producer({
+      clientId: 'pk-kill-idem',
+      bootstrapBrokers: [bootstrap],
+      serializers: stringSerializers,
+      idempotent: true,
+      retries: 20,
+      retryDelay: 200,
+    });
+    await idem.send({
+      messages: [0, 1, 2].map((partition) => ({ topic, partition, value: `before-${partition}` })),
+    });
+    const producer = new Producer({
+      clientId: 'pk-kill-txn',
+      bootstrapBrokers: [bootstrap],
+      serializers: stringSerializers,
+      idempotent: true,
+      transactionalId: 'pk-kill-tx',
+      timeout: 2000,
+    });
+    const txn = await producer.beginTransaction();
+    await txn.send({
+      messages: [0, 1, 2].map((partition) => ({ topic, partition, value: `open-${partition}` })),
+    });
+    await broker.kill();
+    await broker.restart();
+    proxy.target = broker.port;
+    await producer.close().catch(() => {});
+    // The same idempotent producer carries on after the restart: its sequence numbers are still accepted.
+    await idem.send({
+      messages: [0, 1, 2].map((partition) => ({ topic, partition, value: `after-${partition}` })),
+    });
+    await idem.close();
+    await endMarkers(topic, 3);
+    assert.deepEqual(await readUntilEnd(topic, 3, FetchIsolationLevels.READ_COMMITTED), [
+      'after-0',
+      'after-1',
+      'after-2',
+      'before-0',
+      'before-1',
+      'before-2',
+    ]);
+  });
 });
