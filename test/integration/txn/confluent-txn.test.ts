@@ -3,15 +3,18 @@
  * process behind a proxy that cuts the first produce connections right after the broker answered.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import kafkajs from 'kafkajs';
 import { BrokerProcess } from '../../helpers/broker.js';
 import { CuttingProxy } from '../../helpers/cutting-proxy.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../../../..');
 const SCRIPT = join(ROOT, 'test', 'integration', 'py', 'txn_confluent_check.py');
+const RESTART_SCRIPT = join(ROOT, 'test', 'integration', 'py', 'txn_confluent_restart.py');
 /** The system Python, where Debian's python3-confluent-kafka lives. */
 const PYTHON = '/usr/bin/python3';
 
@@ -24,7 +27,11 @@ describe('confluent-kafka-python idempotence and transactions', () => {
     proxy = new CuttingProxy();
     proxyPort = await proxy.listen();
     broker = await BrokerProcess.start({
-      overrides: { 'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}` },
+      overrides: {
+        'advertised.listeners': `PLAINTEXT://127.0.0.1:${proxyPort}`,
+        'group.initial.rebalance.delay.ms': '0',
+        'transaction.abort.timed.out.transaction.cleanup.interval.ms': '200',
+      },
     });
     proxy.target = broker.port;
   });
@@ -55,5 +62,62 @@ describe('confluent-kafka-python idempotence and transactions', () => {
     // librdkafka raises its local _FENCED error once the broker answers PRODUCER_FENCED/INVALID_PRODUCER_EPOCH.
     assert.match(String(report.zombieCommit), /FENCED|INVALID_PRODUCER_EPOCH/);
     assert.deepEqual(report.fenced, ['successor']);
+  });
+
+  it('kill -9 with a transaction open and an idempotent producer mid-stream: no duplicate, the transaction aborted', async () => {
+    const { Kafka, logLevel } = kafkajs;
+    const kafka = new Kafka({ brokers: [`127.0.0.1:${proxyPort}`], logLevel: logLevel.NOTHING });
+    const topic = 'py-restart';
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+    await admin.disconnect();
+    const child = spawn(PYTHON, [RESTART_SCRIPT, `127.0.0.1:${proxyPort}`, topic], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+    });
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const nextLine = async () => {
+      const r = await lines.next();
+      if (r.done) throw new Error(`script ended early: ${stderr}`);
+      return r.value;
+    };
+    try {
+      assert.equal(await nextLine(), 'ready');
+      await broker.kill();
+      await broker.restart();
+      proxy.target = broker.port;
+      child.stdin.write('go\n');
+      const report = JSON.parse(await nextLine()) as { errors: string[] };
+      assert.deepEqual(report.errors, []);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const end = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+    await end.connect();
+    await end.send({ topic, messages: [0, 1, 2].map((partition) => ({ partition, value: 'end' })) });
+    await end.disconnect();
+    const consumer = kafka.consumer({ groupId: 'py-restart-reader', maxWaitTimeInMs: 100 });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    const got: string[] = [];
+    const ended = new Set<number>();
+    await new Promise<void>((res, rej) => {
+      consumer
+        .run({
+          eachMessage: async ({ partition, message }) => {
+            const v = message.value?.toString() ?? '';
+            if (v === 'end') ended.add(partition);
+            else got.push(v);
+            if (ended.size === 3) res();
+          },
+        })
+        .catch(rej);
+    });
+    await consumer.disconnect();
+    assert.deepEqual(got.sort(), Array.from({ length: 20 }, (_, i) => `m${i}`).sort());
   });
 });
