@@ -3,12 +3,15 @@
  *   - append throughput of 1 KiB records in 16 KiB and 1 MiB batches (page-cache mode), in MB/s and
  *     as a ratio to a raw sequential writeSync of the same bytes to the same disk in the same run,
  *     plus the same raw write through the thread pool (fs.write) to show why appends are synchronous;
+ *   - the JavaScript cost of one 16 KiB append with fs.writeSync stubbed out (no disk, so it is the
+ *     steady figure on a noisy machine: the per-append overhead the ratio above is made of);
  *   - read throughput from the page cache (Log.read, positioned readSync) vs. async fs.read;
  *   - fsync-mode append latency p50/p99 with group commit under 1, 8 and 64 concurrent appenders.
  *
  *   npm run bench:storage          (GREGOR_BENCH_DIR picks the disk; default the OS temp dir)
  */
 import * as fs from 'node:fs';
+import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBatchSync } from '../src/protocol/records/builder.js';
@@ -79,6 +82,35 @@ async function appendCase(label: string, recordsPerBatch: number, rounds = 3): P
   const l = median(logMs);
   const r = median(rawMs);
   return `${label.padEnd(16)} ${fmt(mb(bytes, l)).padStart(8)} MB/s   raw writeSync ${fmt(mb(bytes, r)).padStart(8)} MB/s   ratio ${fmt(r / l, 2)}   (raw fs.write via the thread pool: ${fmt(mb(bytes, asyncMs[0]!))} MB/s)`;
+}
+
+/**
+ * Microseconds of JavaScript per append (the caller's await included): fs.writeSync is replaced by
+ * a no-op for the timed loop only (syncBuiltinESMExports makes the storage modules' `fs` see it).
+ */
+async function jsCostCase(recordsPerBatch: number, appends = 20_000, rounds = 9): Promise<string> {
+  const batch = batchOf(recordsPerBatch);
+  const cjsFs = createRequire(import.meta.url)('node:fs') as typeof fs;
+  const realWrite = cjsFs.writeSync;
+  const perAppend: number[] = [];
+  const dir = join(base, 'js-cost');
+  for (let round = 0; round < rounds; round++) {
+    const log = await Log.open(dir, defaultLogConfig({ maxMessageBytes: 2 * 1024 * 1024 }));
+    (cjsFs as { writeSync: unknown }).writeSync = (_fd: number, _b: Buffer, _o: number, len: number) => len;
+    syncBuiltinESMExports();
+    try {
+      const t0 = performance.now();
+      for (let i = 0; i < appends; i++) await log.append(batch);
+      perAppend.push(((performance.now() - t0) * 1000) / appends);
+    } finally {
+      cjsFs.writeSync = realWrite;
+      syncBuiltinESMExports();
+    }
+    await log.close();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+  const sorted = [...perAppend].sort((x, y) => x - y);
+  return `JS per ${Math.round(batch.length / 1024)} KiB append (write stubbed): median ${fmt(median(perAppend), 2)} µs, min ${fmt(sorted[0]!, 2)} µs`;
 }
 
 async function readCase(): Promise<string[]> {
@@ -157,6 +189,7 @@ try {
   console.log('\nappend (page-cache mode), 1 KiB records:');
   console.log(await appendCase('16 KiB batches', 16));
   console.log(await appendCase('1 MiB batches', 1023));
+  console.log(await jsCostCase(16));
   console.log('\nread from the page cache:');
   for (const line of await readCase()) console.log(line);
   console.log('\nfsync-mode append latency, 1 KiB batches, group commit:');
