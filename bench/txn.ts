@@ -24,7 +24,7 @@ import { buildBatchSync } from '../src/protocol/records/builder.js';
 import { Writer } from '../src/protocol/writer.js';
 
 const ROOT = resolve(fileURLToPath(import.meta.url), '../../..');
-const BATCHES = Number(process.argv[2] ?? 2000);
+const BATCHES = Number(process.argv[2] ?? 14000);
 const TRANSACTIONS = Number(process.argv[3] ?? 300);
 const RECORDS_PER_BATCH = 100;
 const VALUE_BYTES = 200;
