@@ -185,6 +185,62 @@ describe('idempotent produce over the wire', () => {
     const fresh = await initProducerId();
     assert.ok(fresh.producerId > pid, `producer id ${fresh.producerId} reused after kill -9 (had ${pid})`);
   });
+
+  it('WriteTxnMarkers (the broker form) ends a transaction in a partition and moves the LSO', async () => {
+    let init: InitProducerIdResponse | null;
+    do {
+      init = await call<InitProducerIdResponse>(c, 22, 4, {
+        transactionalId: 'wire-markers',
+        transactionTimeoutMs: 60000,
+        producerId: -1,
+        producerEpoch: -1,
+      });
+      if (init!.errorCode !== ErrorCode.NONE) await new Promise((r) => setTimeout(r, 100));
+    } while (init!.errorCode !== ErrorCode.NONE);
+    const { producerId, producerEpoch } = init!;
+    const added = await call<{
+      resultsByTopicV3AndBelow: Array<{ resultsByPartition: Array<{ partitionErrorCode: number }> }>;
+    }>(c, 24, 3, {
+      v3AndBelowTransactionalId: 'wire-markers',
+      v3AndBelowProducerId: producerId,
+      v3AndBelowProducerEpoch: producerEpoch,
+      v3AndBelowTopics: [{ name: TOPIC, partitions: [0] }],
+    });
+    assert.equal(
+      added!.resultsByTopicV3AndBelow[0]!.resultsByPartition[0]!.partitionErrorCode,
+      ErrorCode.NONE,
+    );
+    const start = await logEnd();
+    const r = await produce(producerId, producerEpoch, 0, 2, 'wire-markers');
+    assert.equal(r.errorCode, ErrorCode.NONE);
+    const stable = async () => {
+      const x = await call<ListOffsetsResponse>(c, 2, 7, {
+        replicaId: -1,
+        isolationLevel: 1,
+        topics: [{ name: TOPIC, partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] }],
+      });
+      return x!.topics[0]!.partitions[0]!.offset;
+    };
+    assert.equal(await stable(), start);
+    const w = await call<{ markers: Array<{ topics: Array<{ partitions: Array<{ errorCode: number }> }> }> }>(
+      c,
+      27,
+      1,
+      {
+        markers: [
+          {
+            producerId,
+            producerEpoch,
+            transactionResult: false,
+            topics: [{ name: TOPIC, partitionIndexes: [0] }],
+            coordinatorEpoch: 0,
+          },
+        ],
+      },
+    );
+    assert.equal(w!.markers[0]!.topics[0]!.partitions[0]!.errorCode, ErrorCode.NONE);
+    assert.equal(await stable(), start + 3);
+  });
 });
 
 describe('producer id and transactional id expiration', () => {
