@@ -170,6 +170,12 @@ export class Cleaner {
     return this.#firstDirty.get(log);
   }
 
+  /** After a truncation to `offset`: a first dirty offset past it moves back to it (Kafka's rule). */
+  truncateCheckpoint(log: Log, offset: number): void {
+    const saved = this.#firstDirty.get(log);
+    if (saved !== undefined && saved > offset) this.#firstDirty.set(log, offset);
+  }
+
   /** Seeds the first dirty offset of `log` (the log manager, from cleaner-offset-checkpoint at open). */
   setCheckpointedOffset(log: Log, offset: number): void {
     this.#firstDirty.set(log, offset);

@@ -227,6 +227,10 @@ export class LogManager {
       handles: this.handles,
       now: this.options.now,
       onLogStartOffsetChange: () => this.#scheduleCheckpoint(),
+      onTruncate: (l: Log, offset: number) => {
+        this.cleaner.truncateCheckpoint(l, offset);
+        this.#scheduleCheckpoint();
+      },
       recoveryPoint: this.#recoveryPoints.get(key),
       logStartOffset: this.#logStartOffsets.get(key),
     };

@@ -94,6 +94,8 @@ export interface LogOptions {
   producerState?: ProducerStateSeam;
   /** Called when logStartOffset moves (the manager checkpoints it). */
   onLogStartOffsetChange?: (log: Log) => void;
+  /** Called after a truncation with the new log end (the manager moves the cleaner checkpoint back). */
+  onTruncate?: (log: Log, offset: number) => void;
 }
 
 export interface AppendOptions {
@@ -155,6 +157,7 @@ export class Log {
   readonly #pool: HandlePool;
   readonly #producerState: ProducerStateSeam | null;
   readonly #onLogStartOffsetChange: ((log: Log) => void) | undefined;
+  readonly #onTruncate: ((log: Log, offset: number) => void) | undefined;
   #segments: Segment[] = [];
   #logStartOffset = 0;
   #logEndOffset = 0;
@@ -181,6 +184,7 @@ export class Log {
     this.#pool = options.handles ?? new HandlePool(1024);
     this.#producerState = options.producerState ?? null;
     this.#onLogStartOffsetChange = options.onLogStartOffsetChange;
+    this.#onTruncate = options.onTruncate;
     this.#lastFlushTime = this.#now();
   }
 
@@ -914,6 +918,7 @@ export class Log {
     this.#recoveryPoint = Math.min(this.#recoveryPoint, offset);
     this.#epochs.truncateFromEnd(offset);
     this.#producerState?.truncateTo(offset);
+    this.#onTruncate?.(this, offset);
     this.#logger?.info({ dir: this.dir, offset, bytes, segmentsRemoved: removed.length }, 'truncated log');
   }
 
@@ -929,6 +934,7 @@ export class Log {
     this.#epochs.clear();
     this.#producerState?.truncateTo(offset);
     if (moved) this.#onLogStartOffsetChange?.(this);
+    this.#onTruncate?.(this, offset);
     this.#logger?.info({ dir: this.dir, offset }, 'truncated the whole log');
   }
 

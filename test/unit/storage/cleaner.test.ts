@@ -292,8 +292,13 @@ describe('log cleaner', () => {
     const end2 = reopened.logEndOffset;
     assert.equal(r.nextDirtyOffset, end2);
     assert.deepEqual(await readAllRecords(reopened), lastPerKey([...a, ...b]));
-    await again.close();
+    await again.checkpoint();
     assert.equal(checkpoint(), `0\n1\nc 0 ${end2}\n`);
+    // A truncation below the checkpoint moves it back (what is re-appended there is dirty again).
+    await reopened.truncateTo(end1 + 5);
+    assert.equal(again.cleaner.firstDirtyOffset(reopened), end1 + 5);
+    await again.close();
+    assert.equal(checkpoint(), `0\n1\nc 0 ${end1 + 5}\n`);
 
     // A checkpoint past the log end (the tail was cut since) makes the whole log dirty again.
     fs.writeFileSync(join(dir, 'cleaner-offset-checkpoint'), '0\n1\nc 0 5000\n');
