@@ -58,6 +58,8 @@ export class Connection {
   #pausedForWrite = false;
   #draining = false;
   #closed = false;
+  /** The client closed its side; no more bytes will come. */
+  #readEnded = false;
   /** A flush is scheduled for the end of this event-loop turn. */
   #flushScheduled = false;
   #drainWaiters: (() => void)[] = [];
@@ -98,6 +100,11 @@ export class Connection {
     socket.on('error', (err) => {
       this.#log.debug({ connection: this.id, remote: this.remote, err: err.message }, 'connection error');
     });
+    socket.on('end', () => {
+      // The client is done sending; answer what it sent, then close our side.
+      this.#readEnded = true;
+      this.#endIfDone();
+    });
     socket.on('close', () => this.#finish());
   }
 
@@ -123,6 +130,13 @@ export class Connection {
   end(): void {
     if (this.#closed) return;
     this.#socket.end();
+  }
+
+  /** After the client's end: once every request read is answered, close our side too. */
+  #endIfDone(): void {
+    if (!this.#readEnded || this.#closed) return;
+    this.#readFrames();
+    if (this.#pending.length === 0) this.#socket.end();
   }
 
   #finish(): void {
@@ -282,6 +296,7 @@ export class Connection {
       this.#pausedForInFlight = false;
       this.#maybeResume();
     }
+    this.#endIfDone();
   }
 
   #maybeResume(): void {

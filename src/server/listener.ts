@@ -29,7 +29,9 @@ export class Listener {
     this.#options = options;
     this.#dispatch = dispatch;
     this.#log = log;
-    this.#server = createServer({ noDelay: true }, (socket) => this.#accept(socket));
+    this.#server = // Half-open: a client may send its last requests and close its side (acks=0 producers do);
+      // what it sent is still handled before the broker closes its side.
+      this.#server = createServer({ noDelay: true, allowHalfOpen: true }, (socket) => this.#accept(socket));
     this.#server.on('error', (err) => log.error({ err, listener: this.name }, 'listener error'));
   }
 

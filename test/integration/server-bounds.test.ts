@@ -3,6 +3,11 @@ import { describe, it } from 'node:test';
 import { ErrorCode } from '../../src/errors.js';
 import type { CreateTopicsResponse } from '../../src/protocol/generated/create-topics-response.js';
 import type { FetchResponse } from '../../src/protocol/generated/fetch-response.js';
+import type { ListOffsetsResponse } from '../../src/protocol/generated/list-offsets-response.js';
+import { encodeProduceRequest } from '../../src/protocol/generated/produce-request.js';
+import { encodeRequestHeader } from '../../src/protocol/generated/request-header.js';
+import { buildBatchSync } from '../../src/protocol/records/builder.js';
+import { Writer } from '../../src/protocol/writer.js';
 import { BrokerProcess } from '../helpers/broker.js';
 import { call } from '../helpers/kafka-call.js';
 import { RawClient, requestHeaderV1 } from '../helpers/raw-client.js';
@@ -69,6 +74,59 @@ describe('server bounds and shutdown', () => {
         assert.equal(f.readInt32BE(0), i);
       }
       c.destroy();
+    } finally {
+      await broker.close();
+    }
+  });
+
+  it('handles every request a client sent before closing its side (acks=0 producer exiting)', async () => {
+    const broker = await BrokerProcess.start();
+    try {
+      const admin = await RawClient.connect(broker.port);
+      const created = await call<CreateTopicsResponse>(admin, 19, 7, {
+        topics: [{ name: 'half-open', numPartitions: 1, replicationFactor: 1, assignments: [], configs: [] }],
+        timeoutMs: 1000,
+        validateOnly: false,
+      });
+      assert.equal(created!.topics[0]!.errorCode, ErrorCode.NONE);
+      const producer = await RawClient.connect(broker.port);
+      const n = 300; // well past the per-connection in-flight bound
+      const frames: Buffer[] = [];
+      for (let i = 0; i < n; i++) {
+        const w = new Writer();
+        encodeRequestHeader(
+          w,
+          { requestApiKey: 0, requestApiVersion: 9, correlationId: i, clientId: 'half' },
+          2,
+        );
+        encodeProduceRequest(
+          w,
+          {
+            acks: 0,
+            timeoutMs: 1000,
+            topicData: [
+              {
+                name: 'half-open',
+                partitionData: [{ index: 0, records: buildBatchSync([{ value: `m${i}` }]) }],
+              },
+            ],
+          },
+          9,
+        );
+        frames.push(frame(w.toBuffer()));
+      }
+      producer.write(Buffer.concat(frames));
+      producer.end();
+      await producer.closedPromise;
+      const list = await call<ListOffsetsResponse>(admin, 2, 7, {
+        replicaId: -1,
+        isolationLevel: 0,
+        topics: [
+          { name: 'half-open', partitions: [{ partitionIndex: 0, currentLeaderEpoch: -1, timestamp: -1 }] },
+        ],
+      });
+      assert.equal(list!.topics[0]!.partitions[0]!.offset, n, 'every acks=0 record was appended');
+      admin.destroy();
     } finally {
       await broker.close();
     }
