@@ -162,6 +162,10 @@ async function run(ops: Op[]): Promise<void> {
           const rp = op.trustRecoveryPoint ? log.recoveryPoint : 0;
           await log.close();
           log = await Log.open(dir, config, { recoveryPoint: rp, logStartOffset: lso });
+          // A truncation inside a batch leaves the log end at the truncation offset until a reopen,
+          // which rebuilds it from the files (Kafka's behaviour too): the end of the last batch, at
+          // least the last segment's base offset, at least the log start.
+          leo = Math.max(model.at(-1) ? model.at(-1)!.last + 1 : 0, log.segmentBaseOffsets().at(-1)!, lso);
           break;
         }
       }
