@@ -19,6 +19,8 @@
  *    Control batches (transaction markers) are kept as they are (no horizon: Kafka stamps one on a
  *    marker only once its transaction's records are all gone, which needs transaction-aware cleaning).
  * 4. Swap: crash-safe through a `cleaner-swap` marker (see Log.replaceSegments).
+ * 5. Progress: the next pass's first dirty offset (the offset map's end) is kept per log and
+ *    persisted by the log manager as `cleaner-offset-checkpoint`, so a restart resumes from it.
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
