@@ -120,9 +120,7 @@ class StorageLogAdapter implements PartitionLog {
   }
 
   abortedTransactions(from: number, upTo: number): AbortedTxnRange[] {
-    return (
-      this.#producerState()?.abortedTransactions?.(from, upTo) ?? []
-    );
+    return this.#producerState()?.abortedTransactions?.(from, upTo) ?? [];
   }
 
   async read(offset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<ReadInfo> {

@@ -158,7 +158,9 @@ export const COMMON_API_KEYS: readonly number[] = [
 export function warmCodecs(apiKeys: readonly number[] = COMMON_API_KEYS): Promise<void> {
   return apiKeys.reduce<Promise<unknown>>(
     (prev, key) =>
-      prev.then(() => new Promise((res) => setImmediate(res))).then(() => loadApiCodecs(key)?.catch(() => {})),
+      prev
+        .then(() => new Promise((res) => setImmediate(res)))
+        .then(() => loadApiCodecs(key)?.catch(() => {})),
     Promise.resolve(),
   ) as Promise<unknown> as Promise<void>;
 }
