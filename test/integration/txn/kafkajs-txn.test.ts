@@ -101,19 +101,24 @@ describe('KafkaJS idempotent producer through a connection cut', () => {
     await proxy.close();
   });
 
-  it('batches retried after the broker wrote them are not written twice', async () => {
+  it('batches retried after the broker wrote them are not written twice, across a restart too', async () => {
     const kafka = client(`127.0.0.1:${proxyPort}`);
     const topic = 'idem-cut';
     await createTopic(kafka, topic, 1);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
-    const n = 20;
+    const n = 30;
     for (let i = 0; i < n; i++) {
       if (i % 5 === 2) proxy.cutNextProduce();
+      // Halfway, the broker restarts (SIGTERM) behind the proxy: the same producer carries on.
+      if (i === 15) {
+        await broker.restart();
+        proxy.target = broker.port;
+      }
       await producer.send({ topic, acks: -1, messages: [{ partition: 0, value: `m${i}` }] });
     }
     await producer.disconnect();
-    assert.ok(proxy.cuts >= 4, `only ${proxy.cuts} connections were cut`);
+    assert.ok(proxy.cuts >= 6, `only ${proxy.cuts} connections were cut`);
     const admin = kafka.admin();
     await admin.connect();
     const offsets = await admin.fetchTopicOffsets(topic);
