@@ -8,7 +8,7 @@
  */
 import * as fs from 'node:fs';
 import { join } from 'node:path';
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from '../protocol/records/crc32c.js';
 import { assert } from '../core/assert.js';
 import type { Logger } from '../core/log.js';
 import { ErrorCode, KafkaError } from '../errors.js';

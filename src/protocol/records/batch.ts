@@ -1,4 +1,4 @@
-import { crc32c } from '@node-rs/crc32';
+import { crc32c } from './crc32c.js';
 
 /**
  * Record batch (magic 2) header, read in place. The broker's hot paths (produce validation,
