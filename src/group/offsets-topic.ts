@@ -162,6 +162,10 @@ export class GroupRuntime implements GroupServices {
     }
   }
 
+  onTopicsDeleted(topics: readonly string[]): Promise<void> {
+    return this.coordinator.onTopicsDeleted(topics);
+  }
+
   close(): void {
     clearInterval(this.#expiry);
     this.coordinator.close();

@@ -58,6 +58,7 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
       }
       try {
         await controller.deleteTopic(meta.name);
+        await dropCommittedOffsets(ctx, meta.name);
         responses.push({
           name: meta.name,
           topicId: meta.topicId,
@@ -89,3 +90,18 @@ export const deleteTopicsHandler: ApiHandler<DeleteTopicsRequest, DeleteTopicsRe
     };
   },
 };
+
+/**
+ * The topic is already gone, so a failure to write the offset tombstones must not turn the
+ * deletion into an error; it is logged, and offset expiry removes the entries later.
+ */
+async function dropCommittedOffsets(ctx: RequestContext, topic: string): Promise<void> {
+  try {
+    await ctx.services.groups?.onTopicsDeleted?.([topic]);
+  } catch (err) {
+    ctx.services.logger.warn(
+      { err: String(err), topic },
+      'dropping committed offsets of a deleted topic failed',
+    );
+  }
+}

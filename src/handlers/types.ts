@@ -88,4 +88,6 @@ export interface AdvertisedListener {
 export interface GroupServices {
   /** Called once when the broker stops (flush offsets, fail pending joins). */
   close?(): Promise<void> | void;
+  /** A topic is gone: drop every group's committed offsets for it (as Kafka does on deletion). */
+  onTopicsDeleted?(topics: readonly string[]): Promise<void>;
 }

@@ -193,6 +193,9 @@ export class TxnRuntime implements TxnHost {
 
   /** Remembers offsets written by TxnOffsetCommit until the transaction's marker. */
   addPendingOffsets(producerId: number, offsetsPartition: number, offsets: PendingOffset[]): void {
+    // OffsetFetch with require_stable asks the group coordinator about these; install the lookup
+    // here rather than at start, so a broker without transactions never creates __consumer_offsets.
+    groupRuntime(this.services).coordinator.hasPendingTransactionalOffset = this.#hasPendingOffset;
     if (this.#pendingCount + offsets.length > PENDING_TXN_OFFSETS_MAX)
       throw new KafkaError(ErrorCode.COORDINATOR_NOT_AVAILABLE, 'too many pending transactional offsets');
     let byPartition = this.#pendingOffsets.get(producerId);
@@ -208,6 +211,15 @@ export class TxnRuntime implements TxnHost {
     list.push(...offsets);
     this.#pendingCount += offsets.length;
   }
+
+  /** Bounded by PENDING_TXN_OFFSETS_MAX entries in all; asked only by require_stable fetches. */
+  readonly #hasPendingOffset = (groupId: string, topic: string, partition: number): boolean => {
+    for (const byPartition of this.#pendingOffsets.values())
+      for (const list of byPartition.values())
+        for (const o of list)
+          if (o.groupId === groupId && o.topic === topic && o.partition === partition) return true;
+    return false;
+  };
 
   openTxnFirstOffset(topic: string, partition: number, producerId: number): number {
     return this.producerStates.get(topic, partition)?.producer(producerId)?.currentTxnFirstOffset ?? -1;

@@ -192,6 +192,29 @@ describe('KafkaJS transactions', () => {
     assert.deepEqual(await readUntilEnd(kafka, topic, 1, false), ['open']);
   });
 
+  it('OffsetFetch with require_stable answers UNSTABLE_OFFSET_COMMIT while sendOffsets is uncommitted', async () => {
+    const topic = 'stable-in';
+    await createTopic(kafka, topic, 1);
+    const groupId = 'stable-group';
+    const producer = kafka.producer({
+      transactionalId: 'tx-stable',
+      maxInFlightRequests: 1,
+      idempotent: true,
+    });
+    await producer.connect();
+    const txn = await producer.transaction();
+    await txn.sendOffsets({
+      consumerGroupId: groupId,
+      topics: [{ topic, partitions: [{ partition: 0, offset: '4' }] }],
+    });
+    // Pending: require_stable must refuse to answer; without it the last committed offset (none) is returned.
+    assert.deepEqual(await fetchOffset(broker, groupId, topic, true), { errorCode: 88, committedOffset: -1 });
+    assert.deepEqual(await fetchOffset(broker, groupId, topic, false), { errorCode: 0, committedOffset: -1 });
+    await txn.commit();
+    assert.deepEqual(await fetchOffset(broker, groupId, topic, true), { errorCode: 0, committedOffset: 4 });
+    await producer.disconnect();
+  });
+
   it('consume-transform-produce commits the output and the offsets atomically (sendOffsets)', async () => {
     const input = 'ctp-in';
     const output = 'ctp-out';
@@ -406,6 +429,27 @@ async function listTransactions(broker: BrokerProcess, states: string[]): Promis
     );
     assert.equal(r!.errorCode, 0);
     return r!.transactionStates.map((t) => t.transactionalId).sort();
+  } finally {
+    c.destroy();
+  }
+}
+
+/** OffsetFetch v7 for one partition; 88 is UNSTABLE_OFFSET_COMMIT. */
+async function fetchOffset(
+  broker: BrokerProcess,
+  groupId: string,
+  topic: string,
+  requireStable: boolean,
+): Promise<{ errorCode: number; committedOffset: number }> {
+  const { RawClient } = await import('../../helpers/raw-client.js');
+  const { call } = await import('../../helpers/kafka-call.js');
+  const c = await RawClient.connect(broker.port);
+  try {
+    const r = await call<{
+      topics: Array<{ partitions: Array<{ errorCode: number; committedOffset: number }> }>;
+    }>(c, 9, 7, { groupId, topics: [{ name: topic, partitionIndexes: [0] }], requireStable });
+    const p = r!.topics[0]!.partitions[0]!;
+    return { errorCode: p.errorCode, committedOffset: p.committedOffset };
   } finally {
     c.destroy();
   }
