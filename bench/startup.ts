@@ -1,6 +1,7 @@
 /**
  * Start-up and footprint figures for the README's "Gregor next to Kafka" table:
- *  - `gregor serve`: process spawn → 'listening' log line, and → first TCP connection accepted;
+ *  - `gregor serve`: process spawn → 'listening' log line, → first TCP connection accepted, and → the
+ *    first ApiVersions request answered on it (codec modules load on first use);
  *  - idle resident memory of `gregor serve` a few seconds after start (VmRSS), with and without
  *    a topic and a client having connected;
  *  - embedded: startBroker() → a KafkaJS producer's first acknowledged message (connect included);
@@ -40,10 +41,16 @@ function rssKiB(pid: number): number {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** One `gregor serve` run: ms to 'listening', ms to first accepted connection, idle RSS (KiB). */
+/** An ApiVersions v0 request (header v1, null client id), correlation id 1. */
+const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0xff, 0xff]);
+
+/**
+ * One `gregor serve` run: ms to 'listening', to first accepted connection, to the first
+ * ApiVersions answer on it (codecs load on first use), CPU ms at 'listening', idle RSS (KiB).
+ */
 async function serveOnce(
   measureRss: boolean,
-): Promise<{ listening: number; connected: number; cpu: number; rss: number }> {
+): Promise<{ listening: number; connected: number; answered: number; cpu: number; rss: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'gregor-bench-'));
   const t0 = performance.now();
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], {
@@ -61,14 +68,23 @@ async function serveOnce(
   });
   const listening = performance.now() - t0;
   const cpu = cpuMs(child.pid!);
+  let connected = 0;
   await new Promise<void>((res, rej) => {
     const s = connect(port, '127.0.0.1', () => {
-      s.destroy();
-      res();
+      connected = performance.now() - t0;
+      s.write(API_VERSIONS_V0);
+    });
+    let got = 0;
+    s.on('data', (c: Buffer) => {
+      got += c.length;
+      if (got >= 4 && got >= 4 + c.readInt32BE(0)) {
+        s.destroy();
+        res();
+      }
     });
     s.once('error', rej);
   });
-  const connected = performance.now() - t0;
+  const answered = performance.now() - t0;
   let rss = 0;
   if (measureRss) {
     await sleep(3000);
@@ -79,7 +95,7 @@ async function serveOnce(
     child.kill('SIGTERM');
   });
   rmSync(dir, { recursive: true, force: true });
-  return { listening, connected, cpu, rss };
+  return { listening, connected, answered, cpu, rss };
 }
 
 async function embeddedFirstAck(): Promise<number> {
@@ -107,8 +123,9 @@ function duKiB(path: string): number {
 }
 
 async function main(): Promise<void> {
-  const serves: { listening: number; connected: number; cpu: number }[] = [];
+  const serves: { listening: number; connected: number; answered: number; cpu: number }[] = [];
   for (let i = 0; i < RUNS; i++) serves.push(await serveOnce(false));
+  console.log(`(${process.version}; medians of runs on a possibly shared machine: wall times vary with load)`);
   console.log(
     `gregor serve, spawn → 'listening' log line: median ${median(serves.map((s) => s.listening)).toFixed(0)} ms (${RUNS} runs)`,
   );
@@ -116,10 +133,16 @@ async function main(): Promise<void> {
     `gregor serve, spawn → first TCP connection accepted: median ${median(serves.map((s) => s.connected)).toFixed(0)} ms`,
   );
   console.log(
+    `gregor serve, spawn → first ApiVersions answered: median ${median(serves.map((s) => s.answered)).toFixed(0)} ms`,
+  );
+  console.log(
     `gregor serve, CPU time (user+system) used by 'listening': median ${median(serves.map((s) => s.cpu)).toFixed(0)} ms (load-independent)`,
   );
-  const rss = await serveOnce(true);
-  console.log(`gregor serve, idle RSS 3 s after start (no topics): ${(rss.rss / 1024).toFixed(1)} MiB`);
+  const rss: number[] = [];
+  for (let i = 0; i < Math.min(RUNS, 3); i++) rss.push((await serveOnce(true)).rss);
+  console.log(
+    `gregor serve, idle RSS 3 s after start (no topics): median ${(median(rss) / 1024).toFixed(1)} MiB (${rss.length} runs)`,
+  );
   const nodeRss = execFileSync(process.execPath, [
     '-e',
     'setTimeout(()=>console.log(process.memoryUsage().rss),500)',
