@@ -1,5 +1,4 @@
-import { promisify } from 'node:util';
-import zlib from 'node:zlib';
+import type { ZlibOptions } from 'node:zlib';
 import { createRequire } from 'node:module';
 
 // The native codec libraries load on first use: a broker whose clients never compress with one
@@ -45,22 +44,34 @@ export const decompressedBytesMax = 134_217_728;
 
 const ZSTD_LEVEL = 3;
 
-const gzipAsync = promisify(zlib.gzip);
-const gunzipAsync = promisify(zlib.gunzip) as (data: Buffer, options: zlib.ZlibOptions) => Promise<Buffer>;
+type Zlib = typeof import('node:zlib');
+let zlibLib: Zlib | undefined;
+/** node:zlib, loaded on first use too (~1.4 MiB and a few ms at start-up otherwise). */
+const zlib = (): Zlib => (zlibLib ??= requireNative('node:zlib') as Zlib);
+const gzipAsync = (data: Buffer): Promise<Buffer> =>
+  new Promise((resolve, reject) => zlib().gzip(data, (err, out) => (err ? reject(err) : resolve(out))));
+const gunzipAsync = (data: Buffer, options: ZlibOptions): Promise<Buffer> =>
+  new Promise((resolve, reject) =>
+    zlib().gunzip(data, options, (err, out) => (err ? reject(err) : resolve(out))),
+  );
 
 interface NodeZstd {
   zstdCompressSync(data: Buffer, options?: object): Buffer;
   zstdCompress(data: Buffer, options: object, cb: (err: Error | null, out: Buffer) => void): void;
   constants: Record<string, number>;
 }
-/** node:zlib's zstd (Node.js ≥ 22.15), or undefined on older Node.js. */
-const nodeZstd: NodeZstd | undefined =
-  typeof (zlib as unknown as Partial<NodeZstd>).zstdCompressSync === 'function'
-    ? (zlib as unknown as NodeZstd)
-    : undefined;
-const nodeZstdCompressOptions = nodeZstd
-  ? { params: { [nodeZstd.constants['ZSTD_c_compressionLevel'] ?? 100]: ZSTD_LEVEL } }
-  : {};
+let nodeZstdLib: NodeZstd | null | undefined;
+/** node:zlib's zstd (Node.js ≥ 22.15, 23.8), or null on older Node.js. */
+function nodeZstd(): NodeZstd | null {
+  if (nodeZstdLib === undefined) {
+    const z = zlib() as unknown as Partial<NodeZstd>;
+    nodeZstdLib = typeof z.zstdCompressSync === 'function' ? (z as NodeZstd) : null;
+  }
+  return nodeZstdLib;
+}
+let zstdOptions: object | undefined;
+const nodeZstdCompressOptions = (z: NodeZstd): object =>
+  (zstdOptions ??= { params: { [z.constants['ZSTD_c_compressionLevel'] ?? 100]: ZSTD_LEVEL } });
 
 /**
  * Below this many input bytes the async API runs gzip, snappy and lz4 on the event loop: the hop
@@ -68,8 +79,10 @@ const nodeZstdCompressOptions = nodeZstd
  */
 const INLINE_BELOW = 32 << 10;
 
-/** Whether compressSync can do zstd on this Node.js. */
-export const zstdSyncAvailable = nodeZstd !== undefined;
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number);
+/** Whether compressSync can do zstd on this Node.js (node:zlib has zstd from 22.15 and 23.8). */
+export const zstdSyncAvailable =
+  nodeMajor > 23 || (nodeMajor === 23 && nodeMinor >= 8) || (nodeMajor === 22 && nodeMinor >= 15);
 
 export function compressionName(codec: number): string {
   for (const [name, id] of Object.entries(Compression)) if (id === codec) return name;
@@ -86,14 +99,16 @@ export function compressSync(codec: CompressionType, data: Buffer): Buffer {
     case Compression.none:
       return data;
     case Compression.gzip:
-      return zlib.gzipSync(data);
+      return zlib().gzipSync(data);
     case Compression.snappy:
       return snappy().compressSync(data);
     case Compression.lz4:
       return lz4().compressFrameSync(data);
-    case Compression.zstd:
-      if (nodeZstd) return nodeZstd.zstdCompressSync(data, nodeZstdCompressOptions);
+    case Compression.zstd: {
+      const z = nodeZstd();
+      if (z) return z.zstdCompressSync(data, nodeZstdCompressOptions(z));
       throw new Error('zstd compression is async-only on this Node.js (node:zlib zstd needs 22.15+)');
+    }
   }
 }
 
@@ -109,14 +124,15 @@ export async function compress(codec: CompressionType, data: Buffer): Promise<Bu
       return snappy().compress(data);
     case Compression.lz4:
       return lz4().compressFrame(data);
-    case Compression.zstd:
-      if (nodeZstd) {
-        const z = nodeZstd;
+    case Compression.zstd: {
+      const z = nodeZstd();
+      if (z) {
         return new Promise((resolve, reject) =>
-          z.zstdCompress(data, nodeZstdCompressOptions, (err, out) => (err ? reject(err) : resolve(out))),
+          z.zstdCompress(data, nodeZstdCompressOptions(z), (err, out) => (err ? reject(err) : resolve(out))),
         );
       }
       return zstd().compress(data, ZSTD_LEVEL);
+    }
   }
 }
 
@@ -139,7 +155,7 @@ export async function decompress(
       case Compression.gzip:
         out =
           data.length < INLINE_BELOW
-            ? zlib.gunzipSync(data, { maxOutputLength: maxBytes })
+            ? zlib().gunzipSync(data, { maxOutputLength: maxBytes })
             : await gunzipAsync(data, { maxOutputLength: maxBytes });
         break;
       case Compression.snappy:
