@@ -7,7 +7,8 @@ import type { ApiHandler } from './types.js';
 export const offsetCommitHandler: ApiHandler<OffsetCommitRequest, OffsetCommitResponseInput> = {
   apiKey: 8,
   name: 'OffsetCommit',
-  minVersion: 0,
+  // Kafka 4.0 removed v0-1 (KIP-896): "Versions 0-1 were removed in Apache Kafka 4.0, Version 2 is the new baseline."
+  minVersion: 2,
   maxVersion: 9,
   async handle(request, ctx) {
     const topics = await coordinatorOf(ctx).commitOffsets({

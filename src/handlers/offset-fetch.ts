@@ -5,13 +5,14 @@ import { coordinatorOf } from './group-common.js';
 import type { ApiHandler } from './types.js';
 
 /**
- * OffsetFetch: committed offsets of one group (v0-v7) or of several (v8+); with require_stable
+ * OffsetFetch: committed offsets of one group (v1-v7) or of several (v8+); with require_stable
  * (v7+) a partition holding uncommitted transactional offsets answers UNSTABLE_OFFSET_COMMIT.
  */
 export const offsetFetchHandler: ApiHandler<OffsetFetchRequest, OffsetFetchResponseInput> = {
   apiKey: 9,
   name: 'OffsetFetch',
-  minVersion: 0,
+  // Kafka 4.0 removed v0 (KIP-896): "Version 0 was removed in Apache Kafka 4.0, Version 1 is the new baseline."
+  minVersion: 1,
   maxVersion: 9,
   handle(request, ctx) {
     const coordinator = coordinatorOf(ctx);

@@ -25,6 +25,10 @@ const API = {
   Fetch: 1,
   ListOffsets: 2,
   Metadata: 3,
+  OffsetCommit: 8,
+  OffsetFetch: 9,
+  FindCoordinator: 10,
+  JoinGroup: 11,
   ApiVersions: 18,
   CreateTopics: 19,
   DeleteTopics: 20,
@@ -32,6 +36,7 @@ const API = {
   OffsetForLeaderEpoch: 23,
   DescribeConfigs: 32,
   DescribeLogDirs: 35,
+  DeleteGroups: 42,
   IncrementalAlterConfigs: 44,
   DescribeCluster: 60,
 } as const;
@@ -79,6 +84,18 @@ describe('broker APIs over the wire (generated codecs)', () => {
     assert.deepEqual(ranges.get(API.Fetch), [4, 17]);
     assert.deepEqual(ranges.get(API.ListOffsets), [1, 10]);
     assert.deepEqual(ranges.get(API.CreateTopics), [2, 7]);
+    // The rest of Kafka 4.0's floors (KIP-896); Metadata, JoinGroup, FindCoordinator and DeleteGroups keep v0.
+    assert.deepEqual(ranges.get(API.OffsetCommit), [2, 9]);
+    assert.deepEqual(ranges.get(API.OffsetFetch), [1, 9]);
+    assert.deepEqual(ranges.get(API.Metadata), [0, 12]);
+    assert.deepEqual(ranges.get(API.DeleteTopics), [1, 6]);
+    assert.deepEqual(ranges.get(API.DescribeConfigs), [1, 4]);
+    assert.deepEqual(ranges.get(API.DescribeLogDirs), [1, 4]);
+    assert.deepEqual(ranges.get(API.OffsetForLeaderEpoch), [2, 4]);
+    assert.equal(ranges.get(API.JoinGroup)?.[0], 0);
+    assert.equal(ranges.get(API.FindCoordinator)?.[0], 0);
+    assert.equal(ranges.get(API.DeleteGroups)?.[0], 0);
+    assert.deepEqual(ranges.get(27), [1, 1], 'WriteTxnMarkers');
     assert.deepEqual(ranges.get(API.ApiVersions), [0, 4]);
     const bad = await call<ApiVersionsResponse>(c, API.ApiVersions, 3, {
       clientSoftwareName: '-bad name-',

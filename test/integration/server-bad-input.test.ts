@@ -106,6 +106,38 @@ describe('server: bad input', () => {
     await expectClosed(c);
   });
 
+  it('closes on every version Kafka 4.0 removed (KIP-896), for each API this broker serves', async () => {
+    // [api key, highest removed version]: Fetch v3, ListOffsets v0, OffsetCommit v1, OffsetFetch v0,
+    // CreateTopics v1, DeleteTopics v0, WriteTxnMarkers v0, DescribeConfigs v0, DescribeLogDirs v0,
+    // OffsetForLeaderEpoch v1.
+    const removed: [number, number][] = [
+      [1, 3],
+      [2, 0],
+      [8, 1],
+      [9, 0],
+      [19, 1],
+      [20, 0],
+      [27, 0],
+      [32, 0],
+      [35, 0],
+      [23, 1],
+    ];
+    for (const [apiKey, version] of removed) {
+      const c = await RawClient.connect(broker.port);
+      c.send(requestHeaderV1(apiKey, version, 1));
+      await expectClosed(c);
+      // Closed for the version, not for the missing body.
+      const reason = new RegExp(
+        `^api key ${apiKey} \\(\\w+\\) version ${version} is not in ${version + 1}-\\d+$`,
+      );
+      const deadline = Date.now() + 5000;
+      while (!broker.logs.some((l) => typeof l.reason === 'string' && reason.test(l.reason))) {
+        assert.ok(Date.now() < deadline, `no close reason matching ${reason}`);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    }
+  });
+
   it('closes on a version above the newest (Metadata v99)', async () => {
     const c = await RawClient.connect(broker.port);
     c.send(requestHeaderV1(3, 99, 1));
