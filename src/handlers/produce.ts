@@ -5,6 +5,7 @@ import type {
   ProduceResponsePartitionProduceResponseInput,
 } from '../protocol/generated/produce-response.js';
 import { CloseConnection } from '../server/connection.js';
+import { nullKeyRecordIndexes } from '../protocol/records/records.js';
 import { validateRecords } from '../protocol/records/validate.js';
 import { type ApiHandler, NO_RESPONSE } from './types.js';
 
@@ -28,8 +29,35 @@ function partitionError(
 }
 
 /**
- * Produce: per partition, check the batch headers (never the records), append as leader, answer
- * with the base offset. acks=0 gets no response, and a failure then closes the connection so
+ * Kafka's answer to records without a key on a compacted topic (LogValidator.validateKey and
+ * processRecordErrors): INVALID_RECORD with one record error per keyless record, nothing appended.
+ * Null when every record has a key.
+ */
+async function keylessRecords(
+  records: Buffer,
+  topic: string,
+  partition: number,
+): Promise<ProduceResponsePartitionProduceResponseInput | null> {
+  const indexes = await nullKeyRecordIndexes(records);
+  if (indexes.length === 0) return null;
+  const message = `Compacted topic cannot accept message without key in topic partition ${topic}-${partition}.`;
+  const shown = indexes
+    .slice(0, 3)
+    .map((i) => `RecordError(batchIndex=${i}, message='${message}')`)
+    .join(', ');
+  return {
+    ...partitionError(
+      partition,
+      ErrorCode.INVALID_RECORD,
+      `One or more records have been rejected due to ${indexes.length} record errors in total, and only showing the first three errors at most: [${shown}]`,
+    ),
+    recordErrors: indexes.map((batchIndex) => ({ batchIndex, batchIndexErrorMessage: message })),
+  };
+}
+
+/**
+ * Produce: per partition, check the batch headers (the records only on a compacted topic), append
+ * as leader, answer with the base offset. acks=0 gets no response, and a failure then closes the connection so
  * the producer refreshes its metadata, as Kafka does.
  */
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = {
@@ -65,6 +93,15 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
                 produceVersion: ctx.apiVersion,
               });
               if (!check.ok) throw check.error;
+              // The one per-record check Kafka makes, and only for compacted topics: every record needs a key.
+              if (partition.log.config.cleanupPolicy.includes('compact')) {
+                const rejected = await keylessRecords(records, topic.name, p.index);
+                if (rejected) {
+                  failed = true;
+                  if (counters) counters.failedProduceRequests++;
+                  return rejected;
+                }
+              }
               const info = await partition.appendAsLeader(records, Date.now());
               if (counters) {
                 counters.messagesIn += info.lastOffset - info.firstOffset + 1;

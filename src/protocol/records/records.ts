@@ -143,6 +143,50 @@ export async function* readRecords(buf: Buffer, options: DecodeOptions = {}): As
 }
 
 /**
+ * Indexes, within their batch, of the records that have no key: Kafka's one per-record produce
+ * check (LogValidator.validateKey, compacted topics only). An uncompressed batch is walked in
+ * place — each record's length, attributes, timestamp and offset deltas and key length, then a
+ * jump to its end, no record objects; a compressed one is decompressed and read through
+ * decodeBatches, as Kafka decompresses it. Throws RecordBatchError for malformed records.
+ */
+export async function nullKeyRecordIndexes(buf: Buffer, options: DecodeOptions = {}): Promise<number[]> {
+  const out: number[] = [];
+  for (let pos = 0; pos < buf.length; ) {
+    const size = checkBatch(buf, pos, options.verifyCrc ?? true);
+    const codec = buf.readInt16BE(pos + BatchOffsets.attributes) & BatchAttributes.compressionMask;
+    if (codec !== 0) {
+      const batch = await decodeBatch(buf, pos, options);
+      batch.records.forEach((record, i) => {
+        if (record.key === null) out.push(i);
+      });
+    } else {
+      const count = buf.readInt32BE(pos + BatchOffsets.recordsCount);
+      if (count < 0) throw invalid(`record batch has an invalid records count ${count}`);
+      const r = new RecordReader(buf.subarray(pos + RECORD_BATCH_OVERHEAD, pos + size));
+      for (let i = 0; i < count; i++) {
+        const bodySize = r.varint();
+        if (bodySize < 0 || bodySize > r.end - r.pos)
+          throw invalid(`record ${i} declares ${bodySize} bytes, ${r.end - r.pos} remain in the batch`);
+        const bodyEnd = r.pos + bodySize;
+        const outerEnd = r.end;
+        r.end = bodyEnd;
+        r.pos++; // attributes
+        if (r.pos > r.end) throw r.eof();
+        r.varlong(); // timestampDelta
+        r.varint(); // offsetDelta
+        if (r.varint() < 0) out.push(i); // key length: negative is a null key
+        r.pos = bodyEnd;
+        r.end = outerEnd;
+      }
+      if (r.pos !== r.end)
+        throw invalid(`record batch has ${r.end - r.pos} bytes left after its ${count} records`);
+    }
+    pos += size;
+  }
+  return out;
+}
+
+/**
  * The records of the batch whose header is at `pos` of `buf`, read from `payload`: its records
  * section, already decompressed. Checks that exactly recordsCount records fill the payload.
  */
