@@ -15,8 +15,9 @@ export interface PartitionLog {
   readonly logEndOffset: number;
   /**
    * Appends validated v2 batches (concatenated, as they came over the wire) and assigns
-   * offsets from logEndOffset by rewriting each batch's baseOffset in place. The batches are
-   * in the file (page cache) when the promise resolves.
+   * offsets from logEndOffset by rewriting each batch's baseOffset in place — synchronously, when
+   * called, so calls get offsets in call order. The batches are in the file (page cache) when the
+   * promise resolves.
    */
   append(batches: Buffer, leaderEpoch: number, appendTime: number | null): Promise<AppendInfo>;
   /**

@@ -26,8 +26,6 @@ export class Partition {
   leaderEpoch: number;
   readonly log: PartitionLog;
   #highWatermark: number;
-  /** Appends run one at a time, so offsets are assigned in arrival order. */
-  #appendChain: Promise<unknown> = Promise.resolve();
   /** Called after an append moved the high watermark (wakes parked fetches). */
   onHighWatermark: ((p: Partition) => void) | null = null;
   #deleted = false;
@@ -75,19 +73,20 @@ export class Partition {
 
   /**
    * Appends validated batches as the leader. With one replica, acks=1 and acks=-1 both
-   * complete when the leader's write is done; the high watermark moves then.
+   * complete when the leader's write is done; the high watermark moves then, to the end of this
+   * append. The log assigns offsets when `append` is called (PartitionLog's contract), so calling it
+   * at once keeps arrival order, and appends of one event-loop turn share one write (group commit).
    */
   appendAsLeader(batches: Buffer, appendTime: number | null): Promise<AppendInfo> {
-    const run = async (): Promise<AppendInfo> => {
-      if (this.#deleted) throw new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition deleted');
-      const info = await this.log.append(batches, this.leaderEpoch, appendTime);
-      this.#advanceHighWatermark(this.log.logEndOffset);
-      return info;
-    };
-    const result = this.#appendChain.then(run, run);
-    this.#appendChain = result.catch(() => {});
-    return result;
+    if (this.#deleted)
+      return Promise.reject(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition deleted'));
+    return this.log.append(batches, this.leaderEpoch, appendTime).then(this.#onAppended);
   }
+
+  readonly #onAppended = (info: AppendInfo): AppendInfo => {
+    this.#advanceHighWatermark(info.lastOffset + 1);
+    return info;
+  };
 
   #advanceHighWatermark(offset: number): void {
     if (offset > this.#highWatermark) {

@@ -29,9 +29,12 @@
  * log.highWatermark = hw;            // optional: retention never deletes a segment that reaches past it
  * ```
  *
- * Appends are synchronous writes into the active segment (page cache) done before `append` returns its
- * promise, so offsets are assigned in call order without a queue; in `durability: 'fsync'` mode the
- * promise resolves after an fsync that covers it (group commit: one fsync covers every append in flight).
+ * `append` assigns offsets synchronously, so they follow call order without a queue; the bytes of
+ * every append of one event-loop turn go to the file in one positioned write (writev) in a
+ * setImmediate, and the promise resolves after it (a transaction marker is written at once, with
+ * what is pending; reads, fsyncs, rolls, truncation and close write pending bytes first). In
+ * `durability: 'fsync'` mode the promise resolves after an fsync that covers it (group commit: one
+ * fsync covers every append in flight).
  * Offsets never go backwards (asserted).
  */
 import * as fs from 'node:fs';
@@ -42,6 +45,7 @@ import type { Logger } from '../core/log.js';
 import {
   BatchOffsets,
   CURRENT_MAGIC,
+  isControl,
   LOG_OVERHEAD,
   RECORD_BATCH_OVERHEAD,
   readInt64,
@@ -168,6 +172,9 @@ export class Log {
   #lastFlushTime: number;
   #flushTimer: NodeJS.Timeout | null = null;
   #flushChain: Promise<void> = Promise.resolve();
+  /** Segments holding appends not written yet, and the pending write round (see #awaitWrite). */
+  #pendingSegs: Segment[] = [];
+  #writeRound: Promise<void> | null = null;
   /** Segments written since their last fsync (group commit). */
   #dirty = new Set<Segment>();
   #syncWaiters: Array<{ resolve: () => void; reject: (e: unknown) => void }> = [];
@@ -564,7 +571,9 @@ export class Log {
     if (first < this.#logEndOffset)
       throw new AssertionError(`offsets went backwards in ${this.dir}: ${first} < ${this.#logEndOffset}`);
     // Assign offsets (and stamps) in place; a follower's batches carry theirs and their epochs.
+    let control = false;
     for (let pos = 0, offset = first; pos < len; ) {
+      if (!control && isControl(records, pos)) control = true;
       if (assignOffsets) {
         setBaseOffset(records, pos, offset);
         if (options.leaderEpoch !== undefined) setPartitionLeaderEpoch(records, pos, options.leaderEpoch);
@@ -580,7 +589,14 @@ export class Log {
     }
     if (assignOffsets && options.leaderEpoch !== undefined) this.#epochs.assign(options.leaderEpoch, first);
     const active = this.#active;
-    active.append(records, len, first, last, maxTs, offsetOfMaxTs);
+    // A transaction marker is written at once, with everything pending before it: it completes a
+    // transaction in the producer state (the last stable offset moves), so it must not wait for the
+    // turn's write while a read could see the state ahead of the high watermark.
+    if (control) this.#writePending();
+    active.append(records, len, first, last, maxTs, offsetOfMaxTs, !control);
+    const pendingSegs = this.#pendingSegs;
+    if (!control && (pendingSegs.length === 0 || pendingSegs[pendingSegs.length - 1] !== active))
+      pendingSegs.push(active);
     this.#logEndOffset = last + 1;
     this.#dirty.add(active);
     this.#unflushedMessages += scan.messages;
@@ -616,7 +632,36 @@ export class Log {
       }, this.#config.flushMs);
       this.#flushTimer.unref();
     }
-    return Promise.resolve(result);
+    if (this.#pendingSegs.length === 0) return Promise.resolve(result);
+    return this.#awaitWrite().then(() => result);
+  }
+
+  /**
+   * Group commit of the writes: every append of this event-loop turn is written with one positioned
+   * write per segment (writev), in a setImmediate; the returned promise settles after it. Reads,
+   * fsyncs, rolls, truncation and close write the pending bytes first (Segment.fd()).
+   */
+  /** Writes every pending append now (a failed segment throws its write error again). */
+  #writePending(): void {
+    const segs = this.#pendingSegs;
+    if (segs.length === 0) return;
+    for (const seg of segs) seg.writePending();
+    this.#pendingSegs = [];
+  }
+
+  #awaitWrite(): Promise<void> {
+    this.#writeRound ??= new Promise<void>((resolve, reject) => {
+      setImmediate(() => {
+        this.#writeRound = null;
+        try {
+          this.#writePending();
+          resolve();
+        } catch (err) {
+          reject(err);
+        }
+      });
+    });
+    return this.#writeRound;
   }
 
   /** Kafka's roll conditions: size, time (segment.ms from the first batch's timestamp), full index, offset range. */

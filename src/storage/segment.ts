@@ -160,6 +160,11 @@ export class Segment {
   deleted = false;
 
   #fd: number | null = null;
+  /** Appended bytes not written yet (group commit: the log writes them once per event-loop turn). */
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
+  /** A failed deferred write: the segment's state is ahead of its file, so it takes no more I/O. */
+  #writeError: Error | null = null;
   #offsetIndex: OffsetIndex | null = null;
   #timeIndex: TimeIndex | null = null;
   #bytesSinceLastIndexEntry = 0;
@@ -250,6 +255,11 @@ export class Segment {
 
   /** The open descriptor (opening it if needed). */
   fd(): number {
+    if (this.#pendingBytes > 0 || this.#writeError !== null) this.writePending();
+    return this.#openFd();
+  }
+
+  #openFd(): number {
     if (this.deleted && this.#fd === null) throw new KafkaStorageError(`segment ${this.logPath} was deleted`);
     if (this.#fd === null) {
       try {
@@ -264,6 +274,7 @@ export class Segment {
 
   /** Closes the descriptor and drops the indexes of an inactive segment (HandlePool). */
   releaseFd(): void {
+    if (this.#pendingBytes > 0) this.writePending();
     if (this.#fd !== null) {
       try {
         fs.closeSync(this.#fd);
@@ -295,6 +306,7 @@ export class Segment {
   /** Stops being the active segment: final time index entry, indexes written out. */
   onBecomeInactive(): void {
     if (!this.writable) return;
+    this.writePending();
     this.loadIndexes();
     if (this.maxTimestamp >= 0)
       this.#timeIndex!.maybeAppend(this.maxTimestamp, this.offsetOfMaxTimestamp, true);
@@ -420,31 +432,79 @@ export class Segment {
     lastOffset: number,
     maxTimestamp: number,
     offsetOfMaxTimestamp: number,
+    deferred = false,
   ): void {
     // Invariants here and below: messages are built only on failure (the per-append path).
     if (!this.writable) throw new AssertionError(`append to inactive segment ${this.logPath}`);
+    if (this.#writeError !== null) throw this.#writeError;
     // The active segment is pinned in the handle pool, which skips it: no LRU touch per append (its
     // place is refreshed when it stops being active).
     if (firstOffset < this.nextOffset || lastOffset < firstOffset)
       throw new AssertionError(
         `offsets ${firstOffset}..${lastOffset} appended after ${this.nextOffset} in ${this.logPath}`,
       );
-    const fd = this.#fd ?? this.fd();
     const start = this.size;
-    try {
-      writeFully(fd, buf, 0, length, start);
-    } catch (err) {
+    if (deferred) {
+      // Group commit: kept (not copied) until writePending writes every pending append at once.
+      this.#pending.push(length === buf.length ? buf : buf.subarray(0, length));
+      this.#pendingBytes += length;
+    } else {
+      if (this.#pendingBytes > 0) this.writePending();
+      const fd = this.#fd ?? this.#openFd();
       try {
-        fs.ftruncateSync(fd, start);
-      } catch {
-        // the write error below is the one to report
+        writeFully(fd, buf, 0, length, start);
+      } catch (err) {
+        try {
+          fs.ftruncateSync(fd, start);
+        } catch {
+          // the write error below is the one to report
+        }
+        throw ioError('append to', this.logPath, err);
       }
-      throw ioError('append to', this.logPath, err);
     }
     if (start === 0) this.#firstBatchTimestamp = readInt64(buf, BatchOffsets.maxTimestamp);
     this.#indexBatch(start, length, lastOffset, maxTimestamp, offsetOfMaxTimestamp);
     this.nextOffset = lastOffset + 1;
     this.size = start + length;
+  }
+
+  /** Whether deferred appends wait for writePending. */
+  get hasPending(): boolean {
+    return this.#pendingBytes > 0;
+  }
+
+  /**
+   * Writes the deferred appends with one positioned write (writev). A failure cuts the file back and
+   * leaves the segment failed (its offsets and indexes are ahead of the file): every later append,
+   * read or write throws the error, as Kafka takes a log dir offline on an I/O error.
+   */
+  writePending(): void {
+    if (this.#writeError !== null) throw this.#writeError;
+    const bytes = this.#pendingBytes;
+    if (bytes === 0) return;
+    const bufs = this.#pending;
+    this.#pending = [];
+    this.#pendingBytes = 0;
+    const start = this.size - bytes;
+    let fd = -1;
+    try {
+      fd = this.#fd ?? this.#openFd();
+      const done = bufs.length === 1 ? 0 : fs.writevSync(fd, bufs, start);
+      if (done < bytes) {
+        const rest = bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs).subarray(done);
+        writeFully(fd, rest, 0, rest.length, start + done);
+      }
+    } catch (err) {
+      if (fd >= 0) {
+        try {
+          fs.ftruncateSync(fd, start);
+        } catch {
+          // the write error below is the one to report
+        }
+      }
+      this.#writeError = err instanceof KafkaStorageError ? err : ioError('append to', this.logPath, err);
+      throw this.#writeError;
+    }
   }
 
   // ---------------------------------------------------------------- lookup and read
@@ -703,6 +763,7 @@ export class Segment {
 
   /** Persists the indexes (an active segment trims nothing: files hold exactly the entries) and closes. */
   close(): void {
+    if (this.#pendingBytes > 0) this.writePending();
     if (this.writable) {
       this.persistIndexes(false);
       this.writable = false;
@@ -712,6 +773,8 @@ export class Segment {
 
   /** Renames the files to `.deleted` (the log removes them after file.delete.delay.ms). */
   markDeleted(): string[] {
+    this.#pending = [];
+    this.#pendingBytes = 0;
     this.deleted = true;
     this.writable = false;
     const renamed: string[] = [];
