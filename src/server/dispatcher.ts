@@ -18,6 +18,8 @@ import { CloseConnection, type Connection, type FrameDispatcher } from './connec
 
 /** Bytes every request header starts with: apiKey int16, apiVersion int16, correlationId int32. */
 const HEADER_FIXED_BYTES = 8;
+/** First buffer of a response Writer (it grows by doubling; records go by reference). */
+const RESPONSE_WRITER_INITIAL_BYTES = 512;
 
 /**
  * Turns a request frame into response chunks: header → handler lookup → version check →
@@ -102,7 +104,9 @@ export function createDispatcher(
     const encode = (result: unknown): Buffer[] | null => {
       services.metrics.observeRequest(apiKey, performance.now() - started);
       if (result === NO_RESPONSE) return null;
-      const w = new Writer();
+      // Most responses are small: a first buffer under half of Buffer.poolSize is a slice of Node's
+      // shared pool, where the default 4 KiB would be a fresh ArrayBuffer per response (GC).
+      const w = new Writer(RESPONSE_WRITER_INITIAL_BYTES);
       w.int32(correlationId);
       // Header v1 adds tagged fields (none); ApiVersions always answers with v0 (the table knows).
       if (responseHeaderVersion >= 1) w.uvarint(0);

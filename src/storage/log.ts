@@ -30,8 +30,8 @@
  * ```
  *
  * `append` assigns offsets synchronously, so they follow call order without a queue; the bytes of
- * every append of one event-loop turn go to the file in one positioned write (writev) in a
- * setImmediate, and the promise resolves after it (a transaction marker is written at once, with
+ * the appends made before the next microtask checkpoint go to the file in one positioned write
+ * (writev), and the promise resolves after it (a transaction marker is written at once, with
  * what is pending; reads, fsyncs, rolls, truncation and close write pending bytes first). In
  * `durability: 'fsync'` mode the promise resolves after an fsync that covers it (group commit: one
  * fsync covers every append in flight).
@@ -637,9 +637,12 @@ export class Log {
   }
 
   /**
-   * Group commit of the writes: every append of this event-loop turn is written with one positioned
-   * write per segment (writev), in a setImmediate; the returned promise settles after it. Reads,
-   * fsyncs, rolls, truncation and close write the pending bytes first (Segment.fd()).
+   * Group commit of the writes: the appends made before the next microtask checkpoint — every
+   * request a connection read from one socket chunk, since frames are dispatched synchronously —
+   * are written with one positioned write per segment (writev); the returned promise settles after
+   * it. A microtask, not a setImmediate: acks are not held for a loop phase (a setImmediate also
+   * let background flushes pin more segments meanwhile). Reads, fsyncs, rolls, truncation and close
+   * write the pending bytes first (Segment.fd()).
    */
   /** Writes every pending append now (a failed segment throws its write error again). */
   #writePending(): void {
@@ -651,7 +654,7 @@ export class Log {
 
   #awaitWrite(): Promise<void> {
     this.#writeRound ??= new Promise<void>((resolve, reject) => {
-      setImmediate(() => {
+      queueMicrotask(() => {
         this.#writeRound = null;
         try {
           this.#writePending();
