@@ -226,3 +226,24 @@ export async function alterBrokerConfigs(
   for (const [k, v] of Object.entries(next)) broker.setDynamic(k, v);
   await store.setBrokerConfigs(next);
 }
+
+/**
+ * Keys (`type\0name`) of the resources named more than once in one request: Kafka answers each
+ * of them INVALID_REQUEST instead of applying either.
+ */
+export function duplicateResources(
+  resources: readonly { resourceType: number; resourceName: string }[],
+): Set<string> {
+  const seen = new Set<string>();
+  const dup = new Set<string>();
+  for (const r of resources) {
+    const k = resourceKey(r);
+    if (seen.has(k)) dup.add(k);
+    seen.add(k);
+  }
+  return dup;
+}
+
+export function resourceKey(r: { resourceType: number; resourceName: string }): string {
+  return `${r.resourceType}\0${r.resourceName}`;
+}

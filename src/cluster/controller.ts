@@ -71,6 +71,32 @@ export class Controller {
   }
 
   /** Checks a topic creation and, unless validateOnly, performs it. Returns the topic (as it would be). */
+  /**
+   * Creates a compacted internal topic (`__consumer_offsets`, `__transaction_state`) unless it
+   * exists; a concurrent creation of the same topic is not an error.
+   */
+  async ensureInternalTopic(name: string, numPartitions: number): Promise<void> {
+    if (this.#store.topic(name) !== undefined) return;
+    try {
+      await this.createTopic(
+        {
+          name,
+          numPartitions,
+          replicationFactor: 1,
+          assignments: [],
+          configs: {
+            'cleanup.policy': 'compact',
+            'compression.type': 'producer',
+            'segment.bytes': '104857600',
+          },
+        },
+        false,
+      );
+    } catch (err) {
+      if (!(err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw err;
+    }
+  }
+
   createTopic(spec: CreateTopicSpec, validateOnly: boolean): Promise<TopicMetadata> {
     return this.#serial(async () => {
       const topic = this.#plan(spec);

@@ -111,27 +111,8 @@ export class GroupRuntime implements GroupServices {
     }
   }
 
-  async #ensureTopic(partitions: number): Promise<void> {
-    const { metadata, controller } = this.#services;
-    if (metadata.topic(OFFSETS_TOPIC) !== undefined) return;
-    try {
-      await controller.createTopic(
-        {
-          name: OFFSETS_TOPIC,
-          numPartitions: partitions,
-          replicationFactor: 1,
-          assignments: [],
-          configs: {
-            'cleanup.policy': 'compact',
-            'compression.type': 'producer',
-            'segment.bytes': '104857600',
-          },
-        },
-        false,
-      );
-    } catch (err) {
-      if (!(err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw err;
-    }
+  #ensureTopic(partitions: number): Promise<void> {
+    return this.#services.controller.ensureInternalTopic(OFFSETS_TOPIC, partitions);
   }
 
   async #readPartition(partition: number, records: CoordinatorRecord[]): Promise<void> {

@@ -1,4 +1,10 @@
-import { alterBrokerConfigs, alterTopicConfigs, ResourceType } from '../cluster/config-admin.js';
+import {
+  alterBrokerConfigs,
+  alterTopicConfigs,
+  duplicateResources,
+  ResourceType,
+  resourceKey,
+} from '../cluster/config-admin.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../errors.js';
 import type { AlterConfigsRequest } from '../protocol/generated/alter-configs-request.js';
 import type { AlterConfigsResponseInput } from '../protocol/generated/alter-configs-response.js';
@@ -12,16 +18,12 @@ export const alterConfigsHandler: ApiHandler<AlterConfigsRequest, AlterConfigsRe
   maxVersion: 2,
   async handle(request, ctx) {
     const { metadata, config, controller } = ctx.services;
-    const counts = new Map<string, number>();
-    for (const r of request.resources) {
-      const k = `${r.resourceType}\0${r.resourceName}`;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
+    const duplicates = duplicateResources(request.resources);
     const responses = [];
     for (const r of request.resources) {
       const result = { resourceType: r.resourceType, resourceName: r.resourceName };
       try {
-        if ((counts.get(`${r.resourceType}\0${r.resourceName}`) ?? 0) > 1) {
+        if (duplicates.has(resourceKey(r))) {
           throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate resources');
         }
         const next: Record<string, string> = {};

@@ -2,7 +2,9 @@ import {
   alterBrokerConfigs,
   alterTopicConfigs,
   applyIncremental,
+  duplicateResources,
   ResourceType,
+  resourceKey,
 } from '../cluster/config-admin.js';
 import { brokerConfigDef } from '../cluster/config.js';
 import { ErrorCode, errorCodeOf, KafkaError } from '../errors.js';
@@ -22,16 +24,12 @@ export const incrementalAlterConfigsHandler: ApiHandler<
   maxVersion: 1,
   async handle(request, ctx) {
     const { metadata, config, controller } = ctx.services;
-    const counts = new Map<string, number>();
-    for (const r of request.resources) {
-      const k = `${r.resourceType}\0${r.resourceName}`;
-      counts.set(k, (counts.get(k) ?? 0) + 1);
-    }
+    const duplicates = duplicateResources(request.resources);
     const responses = [];
     for (const r of request.resources) {
       const result = { resourceType: r.resourceType, resourceName: r.resourceName };
       try {
-        if ((counts.get(`${r.resourceType}\0${r.resourceName}`) ?? 0) > 1) {
+        if (duplicates.has(resourceKey(r))) {
           throw new KafkaError(ErrorCode.INVALID_REQUEST, 'Error due to duplicate resources');
         }
         if (r.resourceType === ResourceType.topic) {

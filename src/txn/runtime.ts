@@ -142,27 +142,8 @@ export class TxnRuntime implements TxnHost {
     await p.appendAsLeader(batch, null);
   }
 
-  async ensureStateTopic(partitions: number): Promise<void> {
-    const { metadata, controller } = this.services;
-    if (metadata.topic(TRANSACTION_STATE_TOPIC) !== undefined) return;
-    try {
-      await controller.createTopic(
-        {
-          name: TRANSACTION_STATE_TOPIC,
-          numPartitions: partitions,
-          replicationFactor: 1,
-          assignments: [],
-          configs: {
-            'cleanup.policy': 'compact',
-            'compression.type': 'producer',
-            'segment.bytes': '104857600',
-          },
-        },
-        false,
-      );
-    } catch (err) {
-      if (!(err instanceof KafkaError && err.code === ErrorCode.TOPIC_ALREADY_EXISTS)) throw err;
-    }
+  ensureStateTopic(partitions: number): Promise<void> {
+    return this.services.controller.ensureInternalTopic(TRANSACTION_STATE_TOPIC, partitions);
   }
 
   async readStatePartition(partition: number): Promise<Array<{ key: Uint8Array; value: Uint8Array | null }>> {
