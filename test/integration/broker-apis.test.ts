@@ -240,6 +240,47 @@ describe('broker APIs over the wire (generated codecs)', () => {
     });
   });
 
+  it('AlterConfigs and IncrementalAlterConfigs refuse a resource named twice, and change nothing', async () => {
+    await createTopic('alter-dup');
+    const twice = (value: string) => [
+      {
+        resourceType: 2,
+        resourceName: 'alter-dup',
+        configs: [{ name: 'retention.ms', configOperation: 0, value }],
+      },
+      {
+        resourceType: 2,
+        resourceName: 'alter-dup',
+        configs: [{ name: 'retention.ms', configOperation: 0, value }],
+      },
+    ];
+    const incremental = await call<IncrementalAlterConfigsResponse>(c, API.IncrementalAlterConfigs, 1, {
+      resources: twice('1000'),
+      validateOnly: false,
+    });
+    assert.deepEqual(
+      incremental!.responses.map((r) => r.errorCode),
+      [ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST],
+    );
+    const legacy = await call<{ responses: Array<{ errorCode: number }> }>(c, 33, 2, {
+      resources: twice('2000').map((r) => ({
+        ...r,
+        configs: r.configs.map(({ name, value }) => ({ name, value })),
+      })),
+      validateOnly: false,
+    });
+    assert.deepEqual(
+      legacy!.responses.map((r) => r.errorCode),
+      [ErrorCode.INVALID_REQUEST, ErrorCode.INVALID_REQUEST],
+    );
+    const described = await call<DescribeConfigsResponse>(c, API.DescribeConfigs, 4, {
+      resources: [{ resourceType: 2, resourceName: 'alter-dup', configurationKeys: ['retention.ms'] }],
+      includeSynonyms: false,
+      includeDocumentation: false,
+    });
+    assert.equal(described!.results[0]!.configs[0]!.value, '604800000');
+  });
+
   it('Fetch: incremental sessions (KIP-227) answer only partitions with news', async () => {
     await createTopic('sess-t', 2);
     await produce('sess-t', 0, ['p0-a']);
