@@ -3,10 +3,10 @@ import { assert } from '../core/assert.js';
 import type { Logger } from '../core/log.js';
 
 /**
- * What a connection asks of the broker for each complete request frame: the response's
- * chunks (header and body, without the 4-byte size, which the connection adds), `null` when
- * Kafka sends no response (Produce acks=0), or a thrown/rejected error, which closes the
- * connection as Kafka does for requests it cannot parse.
+ * What a connection asks of the broker for each complete request frame: the response frame's
+ * chunks (4-byte size, header and body, written as they are), `null` when Kafka sends no
+ * response (Produce acks=0), or a thrown/rejected error, which closes the connection as Kafka
+ * does for requests it cannot parse.
  */
 export type FrameDispatcher = (frame: Buffer, conn: Connection) => Promise<Buffer[] | null> | Buffer[] | null;
 
@@ -275,11 +275,7 @@ export class Connection {
         this.#socket.cork();
         wrote = true;
       }
-      let size = 0;
-      for (const c of chunks) size += c.length;
-      const prefix = Buffer.allocUnsafe(SIZE_PREFIX);
-      prefix.writeInt32BE(size, 0);
-      this.#socket.write(prefix);
+      // The dispatcher's frames carry their own size prefix.
       for (const c of chunks) this.#socket.write(c);
     }
     if (wrote) {

@@ -11,7 +11,7 @@ import {
 } from '../protocol/generated/api-meta.js';
 import { decodeRequestHeader } from '../protocol/generated/request-header.js';
 import { Reader } from '../protocol/reader.js';
-import { Writer } from '../protocol/writer.js';
+import { type Int32Slot, Writer } from '../protocol/writer.js';
 import { type ApiHandler, type BrokerServices, NO_RESPONSE, type RequestContext } from '../handlers/types.js';
 import { API_VERSIONS_KEY, apiVersionsErrorBody } from '../handlers/api-versions.js';
 import { CloseConnection, type Connection, type FrameDispatcher } from './connection.js';
@@ -69,9 +69,10 @@ export function createDispatcher(
       if (apiKey === API_VERSIONS_KEY) {
         // Kafka answers with a v0 body and a v0 header, whatever version was asked for.
         const w = new Writer(64);
+        const size = w.reserveInt32();
         w.int32(correlationId);
         codec.encodeResponse(w, apiVersionsErrorBody(handler), 0);
-        return w.finish();
+        return finishFrame(w, size);
       }
       throw new CloseConnection(
         `api key ${apiKey} (${handler.name}) version ${apiVersion} is not in ${handler.minVersion}-${handler.maxVersion}`,
@@ -107,11 +108,12 @@ export function createDispatcher(
       // Most responses are small: a first buffer under half of Buffer.poolSize is a slice of Node's
       // shared pool, where the default 4 KiB would be a fresh ArrayBuffer per response (GC).
       const w = new Writer(RESPONSE_WRITER_INITIAL_BYTES);
+      const size = w.reserveInt32();
       w.int32(correlationId);
       // Header v1 adds tagged fields (none); ApiVersions always answers with v0 (the table knows).
       if (responseHeaderVersion >= 1) w.uvarint(0);
       codec.encodeResponse(w, result, apiVersion);
-      return w.finish();
+      return finishFrame(w, size);
     };
     const onError = (err: unknown): Buffer[] | null => {
       if (handler.errorResponse) {
@@ -167,4 +169,13 @@ export function warmCodecs(apiKeys: readonly number[] = COMMON_API_KEYS): Promis
         .then(() => loadApiCodecs(key)?.catch(() => {})),
     Promise.resolve(),
   ) as Promise<unknown> as Promise<void>;
+}
+
+/**
+ * A response frame's chunks, size prefix included: the prefix is a slot reserved in the Writer's
+ * first buffer, so the connection writes the chunks as they are, with no allocation per response.
+ */
+function finishFrame(w: Writer, size: Int32Slot): Buffer[] {
+  w.patchInt32(size, w.length - 4);
+  return w.finish();
 }

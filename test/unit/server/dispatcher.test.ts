@@ -45,7 +45,10 @@ function handler(apiKey: number, name: string, calls: string[], response: () => 
 
 function correlationIdOf(chunks: Buffer[] | null): number {
   assert.ok(chunks);
-  return new Reader(Buffer.concat(chunks)).int32();
+  const frame = Buffer.concat(chunks);
+  const r = new Reader(frame);
+  assert.equal(r.int32(), frame.length - 4, 'the size prefix counts the rest of the frame');
+  return r.int32();
 }
 
 describe('dispatcher: codecs load on first use', () => {
@@ -53,7 +56,10 @@ describe('dispatcher: codecs load on first use', () => {
     const calls: string[] = [];
     const handlers = new Map<number, ApiHandler>([
       [ApiKey.ListGroups, handler(ApiKey.ListGroups, 'ListGroups', calls, defaultListGroupsResponse)],
-      [ApiKey.DescribeGroups, handler(ApiKey.DescribeGroups, 'DescribeGroups', calls, defaultDescribeGroupsResponse)],
+      [
+        ApiKey.DescribeGroups,
+        handler(ApiKey.DescribeGroups, 'DescribeGroups', calls, defaultDescribeGroupsResponse),
+      ],
     ]);
     const dispatch = createDispatcher(handlers, services, createLogger('silent'));
     assert.equal(loadedApiCodecs(ApiKey.ListGroups), undefined);
@@ -77,6 +83,9 @@ describe('dispatcher: codecs load on first use', () => {
 
   it('still closes the connection at once for an API without a handler', () => {
     const dispatch = createDispatcher(new Map(), services, createLogger('silent'));
-    assert.throws(() => dispatch(frame(ApiKey.ListGroups, 4, 1, { statesFilter: [] }), conn), CloseConnection);
+    assert.throws(
+      () => dispatch(frame(ApiKey.ListGroups, 4, 1, { statesFilter: [] }), conn),
+      CloseConnection,
+    );
   });
 });
