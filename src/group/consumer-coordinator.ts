@@ -436,6 +436,14 @@ export class ConsumerProtocolCoordinator {
     return names;
   }
 
+  /** Whether a member subscribes to `topic`, by name or by a regex that matches it (OffsetDelete). */
+  isSubscribedToTopic(group: ConsumerGroup, topic: string): boolean {
+    for (const m of group.members.values()) {
+      if (m.subscribedTopicNames.includes(topic) || this.#subscribedTopics(m).has(topic)) return true;
+    }
+    return false;
+  }
+
   /** Recomputes the target when membership, subscriptions or the subscribed topics changed. */
   #maybeComputeTarget(group: ConsumerGroup): void {
     const subscribed = new Map<string, Set<string>>();

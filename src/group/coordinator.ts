@@ -1179,18 +1179,9 @@ export class GroupCoordinator {
     if (group instanceof ClassicGroup && group.is(GroupState.Dead)) {
       return { errorCode: ErrorCode.GROUP_ID_NOT_FOUND, topics: [] };
     }
-    if (
-      group !== undefined &&
-      !(group instanceof ClassicGroup) &&
-      member !== undefined &&
-      member.memberId !== null
-    ) {
-      // OffsetFetch v9 from a consumer-protocol member is checked against its epoch.
-      const m = group.members.get(member.memberId);
-      if (m === undefined) return { errorCode: ErrorCode.UNKNOWN_MEMBER_ID, topics: [] };
-      if (member.memberEpoch >= 0 && m.memberEpoch !== member.memberEpoch) {
-        return { errorCode: ErrorCode.STALE_MEMBER_EPOCH, topics: [] };
-      }
+    if (group !== undefined && !(group instanceof ClassicGroup) && member !== undefined) {
+      const invalid = validateConsumerGroupOffsetFetch(group, member.memberId, member.memberEpoch);
+      if (invalid !== ErrorCode.NONE) return { errorCode: invalid, topics: [] };
     }
     const fetched = (partitionIndex: number, o: CommittedOffset | undefined, topic: string): FetchedOffset =>
       requireStable && this.hasPendingTransactionalOffset(groupId, topic, partitionIndex)
@@ -1255,7 +1246,7 @@ export class GroupCoordinator {
       const subscribed =
         group instanceof ClassicGroup
           ? group.isSubscribedToTopic(t.name)
-          : [...group.members.values()].some((m) => m.subscribedTopicNames.includes(t.name));
+          : this.consumer.isSubscribedToTopic(group, t.name);
       out.push({
         name: t.name,
         partitions: t.partitionIndexes.map((p) => {
@@ -1286,7 +1277,7 @@ export class GroupCoordinator {
 
   /** statesFilter/typesFilter: empty = all; states compare case-insensitively, as Kafka does. */
   listGroups(statesFilter: readonly string[], typesFilter: readonly string[]): ListedGroup[] {
-    const states = new Set(statesFilter.map((s) => s.toLowerCase()));
+    const states = new Set(statesFilter.map((s) => s.toLowerCase().trim()));
     const types = new Set(typesFilter.map((s) => s.toLowerCase()));
     const out: ListedGroup[] = [];
     for (const group of this.#groups.values()) {
@@ -1321,6 +1312,11 @@ export class GroupCoordinator {
     return false;
   }
 
+  /**
+   * DescribeGroups looks at classic groups only: an absent id and a consumer-protocol (KIP-848)
+   * group both answer Dead with no error, as Kafka 4.0 does up to DescribeGroups v5 (v6 adds
+   * GROUP_ID_NOT_FOUND with "Group X is not a classic group."); ConsumerGroupDescribe describes those.
+   */
   describeGroup(groupId: string): DescribedGroup {
     const described: DescribedGroup = {
       errorCode: ErrorCode.NONE,
@@ -1554,6 +1550,23 @@ function joinKey(groupId: string): string {
 
 function syncKey(groupId: string): string {
   return `sync\u0000${groupId}`;
+}
+
+/**
+ * Kafka's ConsumerGroup.validateOffsetFetch: only a request without member id and with a negative
+ * epoch (the admin client, or a client that does not say) skips the check; any other names a
+ * member, which must exist and be at that epoch.
+ */
+function validateConsumerGroupOffsetFetch(
+  group: ConsumerGroup,
+  memberId: string | null,
+  epoch: number,
+): number {
+  if (memberId === null && epoch < 0) return ErrorCode.NONE;
+  const member = memberId === null ? undefined : group.members.get(memberId);
+  if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+  if (epoch !== member.memberEpoch) return ErrorCode.STALE_MEMBER_EPOCH;
+  return ErrorCode.NONE;
 }
 
 /** Kafka's ConsumerGroup.validateOffsetCommit: the member and its current epoch. */

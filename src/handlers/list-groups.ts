@@ -4,7 +4,10 @@ import type { ListGroupsResponseInput } from '../protocol/generated/list-groups-
 import { coordinatorOf } from './group-common.js';
 import type { ApiHandler } from './types.js';
 
-/** ListGroups, with the state (v4+) and type (v5+) filters. */
+/**
+ * ListGroups, with the state (v4+, case-insensitive, trimmed) and type (v5+: `classic`, `consumer`)
+ * filters, as Kafka 4.0's coordinator answers it.
+ */
 export const listGroupsHandler: ApiHandler<ListGroupsRequest, ListGroupsResponseInput> = {
   apiKey: 16,
   name: 'ListGroups',
@@ -12,12 +15,14 @@ export const listGroupsHandler: ApiHandler<ListGroupsRequest, ListGroupsResponse
   maxVersion: 5,
   handle(request, ctx) {
     const coordinator = coordinatorOf(ctx);
+    // Kafka lists every coordinator partition at once: one still loading fails the whole answer.
+    if (coordinator.isLoading())
+      return { throttleTimeMs: 0, errorCode: ErrorCode.COORDINATOR_LOAD_IN_PROGRESS, groups: [] };
     const groups = coordinator.listGroups(
       ctx.apiVersion >= 4 ? request.statesFilter : [],
       ctx.apiVersion >= 5 ? request.typesFilter : [],
     );
-    const errorCode = coordinator.isLoading() ? ErrorCode.COORDINATOR_LOAD_IN_PROGRESS : ErrorCode.NONE;
-    return { throttleTimeMs: 0, errorCode, groups };
+    return { throttleTimeMs: 0, errorCode: ErrorCode.NONE, groups };
   },
   errorResponse(_request, errorCode) {
     return { throttleTimeMs: 0, errorCode, groups: [] };
