@@ -193,6 +193,20 @@ export const brokerConfigDefs: readonly ConfigDef[] = [
     dynamic: true,
     check: oneOf(['delete', 'compact'], true),
   }),
+  def(
+    'log.cleaner.enable',
+    'boolean',
+    'true',
+    'run the log cleaner (compaction of cleanup.policy=compact topics)',
+  ),
+  def('log.cleaner.backoff.ms', 'long', '15000', 'pause between log cleaner passes', { check: atLeast(0) }),
+  def(
+    'log.cleaner.dedupe.buffer.size',
+    'long',
+    '134217728',
+    "memory for the cleaner's key -> offset map; a pass maps as much of the dirty log as fits",
+    { check: atLeast(1024 * 1024) },
+  ),
   def('log.cleaner.delete.retention.ms', 'long', '86400000', 'how long compaction keeps tombstones', {
     dynamic: true,
     check: atLeast(0),
@@ -283,6 +297,18 @@ export const brokerConfigDefs: readonly ConfigDef[] = [
       check: atLeast(1),
     },
   ),
+  def(
+    'offsets.topic.segment.bytes',
+    'int',
+    '104857600',
+    'segment size of __consumer_offsets (keep it small: faster loads)',
+    {
+      check: atLeast(1),
+    },
+  ),
+  def('transaction.state.log.segment.bytes', 'int', '104857600', 'segment size of __transaction_state', {
+    check: atLeast(1),
+  }),
   def('offsets.retention.minutes', 'int', '10080', 'keep committed offsets of empty groups this long', {
     check: atLeast(1),
   }),

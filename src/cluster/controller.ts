@@ -6,6 +6,12 @@ import type { MetadataStore, PartitionMetadata, TopicMetadata } from './metadata
 import { checkTopicConfigs } from './topic-config.js';
 import { randomUuid } from './uuid.js';
 
+/** The broker setting that sizes each internal topic's segments (Kafka's names). */
+const INTERNAL_SEGMENT_BYTES: Readonly<Record<string, string>> = {
+  __consumer_offsets: 'offsets.topic.segment.bytes',
+  __transaction_state: 'transaction.state.log.segment.bytes',
+};
+
 /** Kafka's Topic.MAX_NAME_LENGTH. */
 export const TOPIC_NAME_MAX_LENGTH = 249;
 const LEGAL_TOPIC_NAME = /^[a-zA-Z0-9._-]+$/;
@@ -87,7 +93,9 @@ export class Controller {
           configs: {
             'cleanup.policy': 'compact',
             'compression.type': 'producer',
-            'segment.bytes': '104857600',
+            'segment.bytes': String(
+              this.#config.int(INTERNAL_SEGMENT_BYTES[name] ?? 'offsets.topic.segment.bytes'),
+            ),
           },
         },
         false,

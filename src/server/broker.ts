@@ -99,6 +99,11 @@ export class Broker {
       configFor: (topic) => logConfigFor(store.topic(topic)?.configs ?? {}, config),
       logger: this.log,
       retentionCheckIntervalMs: config.int('log.retention.check.interval.ms'),
+      cleaner: {
+        enable: config.bool('log.cleaner.enable'),
+        backoffMs: config.int('log.cleaner.backoff.ms'),
+        dedupeBufferBytes: config.int('log.cleaner.dedupe.buffer.size'),
+      },
       recoveryConcurrency: config.int('num.recovery.threads.per.data.dir'),
     });
     this.#logs = logs;

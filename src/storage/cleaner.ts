@@ -2,10 +2,11 @@
  * Log cleaner: compaction for cleanup.policy=compact (and compact,delete). Kafka's algorithm:
  *
  * 1. Cleanable range: from the log start to the first uncleanable offset — the active segment, the
- *    first segment with data newer than min.compaction.lag.ms, or the high watermark, whichever is
- *    first. A log is cleaned when its dirty part (after the last cleaned offset) is at least
+ *    first segment with data newer than min.compaction.lag.ms, or the last stable offset (the high
+ *    watermark, or the first offset of the earliest open transaction), whichever is first. A log is cleaned when its dirty part (after the last cleaned offset) is at least
  *    min.cleanable.dirty.ratio of the cleanable bytes, or older than max.compaction.lag.ms.
- * 2. Offset map: key → last offset, built over the dirty part within a memory budget
+ * 2. Offset map: key → last offset, built over the dirty part within a memory budget, leaving out
+ *    the records of aborted transactions (known from the `.txnindex` files)
  *    (log.cleaner.dedupe.buffer.size); when the budget is reached, the map stops at that batch and
  *    the rest waits for the next pass.
  * 3. Recopy: the cleanable segments, in groups that fit one segment, are rewritten into a
@@ -16,9 +17,14 @@
  *    keeps its timestamp), and a later pass that starts at or after the horizon drops it. Every
  *    surviving record keeps its offset: batches keep baseOffset and lastOffsetDelta, record bytes are
  *    copied as they are (compressed batches are decompressed and recompressed with the same codec).
- *    Control batches (transaction markers) are kept as they are (no horizon: Kafka stamps one on a
- *    marker only once its transaction's records are all gone, which needs transaction-aware cleaning).
- * 4. Swap: crash-safe through a `cleaner-swap` marker (see Log.replaceSegments).
+ *    Transactions follow Kafka's rules (cleaner-txn.ts): aborted records go, a marker gets a horizon
+ *    once its transaction has no batch left and goes after it, and a batch left empty goes unless
+ *    it is an active producer's last (its header keeps the sequence and epoch) or the last below
+ *    the cleanable range's end. The aborted transactions whose markers stay are written to the
+ *    cleaned segment's `.txnindex`.
+ * 4. Swap: crash-safe through a `cleaner-swap` marker (see Log.replaceSegments); the producer state
+ *    is then told which aborted transactions remain in the swapped range, so read_committed fetches
+ *    stop listing ones whose records are gone.
  * 5. Progress: the next pass's first dirty offset (the offset map's end) is kept per log and
  *    persisted by the log manager as `cleaner-offset-checkpoint`, so a restart resumes from it.
  */
@@ -39,9 +45,12 @@ import { sizeOfVarint, sizeOfVarlong, writeVarint, writeVarlong } from '../proto
 import { compress, decompress } from '../protocol/records/compression.js';
 import { decodeRecords, type KafkaRecord } from '../protocol/records/records.js';
 import { isCompacted, LONG_MAX } from './config.js';
+import { CleanedTransactions } from './cleaner-txn.js';
 import { writeFully } from './fs-util.js';
 import type { Log } from './log.js';
+import { type ProducerBatchInfo, type ProducerLastRecord, producerBatchInfo } from './producer-state.js';
 import { CLEANED_SUFFIX, LOG_SUFFIX, offsetFileName, type Segment } from './segment.js';
+import { collectAbortedTransactions, txnIndexFileName, writeTxnIndexSync } from './txn-index.js';
 
 export interface CleanerOptions {
   /** log.cleaner.backoff.ms: pause between passes (LogManager timer). Default 15000. */
@@ -216,10 +225,19 @@ export class Cleaner {
     await this.#running?.catch(() => {});
   }
 
-  /** The segments that may be cleaned: inactive, below the high watermark and min.compaction.lag.ms. */
+  /**
+   * The segments that may be cleaned: inactive, below the last stable offset (the high watermark,
+   * or the first offset of the earliest open transaction: its outcome is not known yet) and older
+   * than min.compaction.lag.ms.
+   */
   #cleanableSegments(log: Log, now: number): Segment[] {
     const segs = log.segments;
-    const hw = Math.min(log.highWatermark ?? log.logEndOffset, log.logEndOffset);
+    const unstable = log.producerState?.firstUnstableOffset?.() ?? null;
+    const hw = Math.min(
+      log.highWatermark ?? log.logEndOffset,
+      log.logEndOffset,
+      unstable ?? Number.MAX_SAFE_INTEGER,
+    );
     const out: Segment[] = [];
     for (let i = 0; i < segs.length - 1; i++) {
       const seg = segs[i]!;
@@ -262,7 +280,10 @@ export class Cleaner {
       cfg.maxCompactionLagMs < Number.MAX_SAFE_INTEGER && now - oldestDirty > cfg.maxCompactionLagMs;
     if (!force && ratio < cfg.minCleanableDirtyRatio && !lagExceeded) return null;
 
-    // 2. Offset map over the dirty part, within the memory budget.
+    // 2. Offset map over the dirty part, within the memory budget. Aborted records stay out of it:
+    // they must never shadow an earlier committed record with the same key.
+    const mapTxns = new CleanedTransactions();
+    mapTxns.addAbortedTransactions(collectAbortedTransactions(log.dir, segmentBases(log), firstDirty, upper));
     const map = new Map<string, number>();
     const budget = this.options.dedupeBufferBytes ?? 134_217_728;
     let used = 0;
@@ -276,7 +297,13 @@ export class Cleaner {
       for (const loc of this.#batches(seg)) {
         if (loc.lastOffset < firstDirty) continue;
         const batch = seg.readAt(loc.position, loc.size);
-        if ((batch.readInt16BE(BatchOffsets.attributes) & BatchAttributes.control) !== 0) {
+        const info = producerBatchInfo(batch, 0, loc.baseOffset);
+        if (info?.isControl) {
+          mapTxns.onControlBatchRead(info.producerId, info.controlType, loc.lastOffset);
+          mapEnd = loc.lastOffset + 1;
+          continue;
+        }
+        if (info !== null && mapTxns.onBatchRead(info.producerId, info.isTransactional, loc.lastOffset)) {
           mapEnd = loc.lastOffset + 1;
           continue;
         }
@@ -296,17 +323,21 @@ export class Cleaner {
     }
     if (mapEnd <= firstDirty && !force) return null;
 
-    // 3. Recopy, group by group.
+    // 3. Recopy, group by group, with one walk of the transactions over the whole pass (a
+    // transaction's batches and its marker may be in different groups).
     const groups = this.#group(log, cleanable);
     const bytesBefore = cleanable.reduce((a, s) => a + s.size, 0);
+    const txns = new CleanedTransactions();
     let removed = 0;
     for (const group of groups) {
       if (this.#stopped) return null;
-      const r = await this.#cleanGroup(log, group, {
+      const r = await this.#cleanGroup(log, group, txns, {
         map,
         mapEnd,
         now,
         deleteRetentionMs: cfg.deleteRetentionMs,
+        roundEnd: upper,
+        lastRecords: log.producerState?.lastRecordsOfActiveProducers?.() ?? new Map(),
       });
       if (r === null) return null; // the log changed under us (truncation, retention): try again later
       removed += r;
@@ -365,9 +396,17 @@ export class Cleaner {
   }
 
   /** Rewrites one group into a `.cleaned` file and swaps it in. Returns records removed, or null if aborted. */
-  async #cleanGroup(log: Log, group: Segment[], filter: RecordFilter): Promise<number | null> {
+  async #cleanGroup(
+    log: Log,
+    group: Segment[],
+    txns: CleanedTransactions,
+    filter: RecordFilter,
+  ): Promise<number | null> {
     const base = group[0]!.baseOffset;
+    const groupEnd = log.segments[log.segments.indexOf(group.at(-1)!) + 1]!.baseOffset;
     const cleanedPath = join(log.dir, offsetFileName(base, LOG_SUFFIX) + CLEANED_SUFFIX);
+    const cleanedTxnIndexPath = join(log.dir, txnIndexFileName(base) + CLEANED_SUFFIX);
+    txns.retainedAborts = [];
     const fd = fs.openSync(cleanedPath, 'w');
     let written = 0;
     let removed = 0;
@@ -379,13 +418,18 @@ export class Cleaner {
         } catch {
           // a segment removed meanwhile is caught below
         }
+        // Every aborted transaction touching this segment, so the cleaned index is complete.
+        const segEnd = log.segments[log.segments.indexOf(seg) + 1]?.baseOffset ?? groupEnd;
+        txns.addAbortedTransactions(
+          collectAbortedTransactions(log.dir, segmentBases(log), seg.baseOffset, segEnd),
+        );
         for (const loc of this.#batches(seg)) {
           if (loc.lastOffset < log.logStartOffset) {
             // Below the log start: gone anyway.
             continue;
           }
           const batch = seg.readAt(loc.position, loc.size);
-          const out = await filterBatch(batch, filter);
+          const out = await filterBatch(batch, loc.lastOffset, filter, txns);
           removed += out.removed;
           if (out.batch) {
             writeFully(fd, out.batch, 0, out.batch.length, written);
@@ -394,9 +438,11 @@ export class Cleaner {
         }
       }
       fs.fsyncSync(fd);
+      writeTxnIndexSync(cleanedTxnIndexPath, txns.retainedAborts);
     } catch (err) {
       fs.closeSync(fd);
       fs.rmSync(cleanedPath, { force: true });
+      fs.rmSync(cleanedTxnIndexPath, { force: true });
       throw err;
     }
     fs.closeSync(fd);
@@ -408,42 +454,103 @@ export class Cleaner {
       !log.closed && i >= 0 && group.every((s, k) => segs[i + k] === s && !s.deleted && !s.writable);
     if (!intact) {
       fs.rmSync(cleanedPath, { force: true });
+      fs.rmSync(cleanedTxnIndexPath, { force: true });
       return null;
     }
     log.replaceSegments(group, base);
+    log.producerState?.onSegmentsCleaned?.(base, groupEnd, txns.retainedAborts);
     return removed;
   }
 }
 
 /** What one cleaning pass keeps. */
 interface RecordFilter {
-  /** Key → its last offset in the dirty part. */
+  /** Key → its last offset in the dirty part (committed and non-transactional records only). */
   map: Map<string, number>;
   /** End of what the map covers: records at or past it are kept. */
   mapEnd: number;
-  /** When the pass started: tombstones whose batch's delete horizon is at or before it are dropped. */
+  /** When the pass started: tombstones and markers whose delete horizon is at or before it are dropped. */
   now: number;
   deleteRetentionMs: number;
+  /** The first offset this pass does not clean: the batch just below it is kept even when emptied. */
+  roundEnd: number;
+  /** Active producers' last batches, kept (possibly emptied) so their sequence and epoch survive. */
+  lastRecords: ReadonlyMap<number, ProducerLastRecord>;
 }
 
 /**
- * Keeps the records whose key has no later offset in the map, and tombstones until their batch's
- * delete horizon (KIP-534: a batch keeping a tombstone without a horizon gets one stamped now).
- * Returns the batch itself when nothing changes.
+ * Is this the batch that holds an active producer's last sequence, or (when its last entry is a
+ * marker) its last marker? Either is kept, emptied if need be, so that rebuilding the producer
+ * state from the log still knows the producer.
+ */
+function isLastOfActiveProducer(
+  info: ProducerBatchInfo,
+  lastOffset: number,
+  lastRecords: ReadonlyMap<number, ProducerLastRecord>,
+): boolean {
+  const last = lastRecords.get(info.producerId);
+  if (last === undefined) return false;
+  if (last.lastDataOffset >= 0) return lastOffset === last.lastDataOffset;
+  return info.isControl && info.producerEpoch === last.producerEpoch;
+}
+
+/**
+ * The batch's header alone: no records, no compression, offsets and producer fields as they were
+ * (lastOffsetDelta keeps the last sequence and the last offset).
+ */
+function emptyBatch(batch: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(RECORD_BATCH_OVERHEAD);
+  batch.copy(out, 0, 0, RECORD_BATCH_OVERHEAD);
+  const attrs = batch.readInt16BE(BatchOffsets.attributes);
+  out.writeInt16BE(
+    attrs & ~BatchAttributes.compressionMask & ~BatchAttributes.deleteHorizon,
+    BatchOffsets.attributes,
+  );
+  out.writeInt32BE(RECORD_BATCH_OVERHEAD - LOG_OVERHEAD, BatchOffsets.batchLength);
+  out.writeInt32BE(0, BatchOffsets.recordsCount);
+  writeInt64(out, readInt64(batch, BatchOffsets.maxTimestamp), BatchOffsets.baseTimestamp);
+  updateCrc(out, 0, out.length);
+  return out;
+}
+
+/**
+ * Kafka's record filter for one batch. Records of an aborted transaction go; a marker goes after
+ * its delete horizon once its transaction has no batch left (see cleaner-txn.ts); otherwise a
+ * record goes when its key has a later offset in the map, and a tombstone after its horizon
+ * (KIP-534: a batch keeping a tombstone or a removable marker without a horizon gets one stamped
+ * now). A batch left with no record goes too, unless it is an active producer's last or the
+ * last below the pass's end: then its header stays. Returns the batch itself when nothing changes.
  */
 async function filterBatch(
   batch: Buffer,
+  lastOffset: number,
   filter: RecordFilter,
+  txns: CleanedTransactions,
 ): Promise<{ batch: Buffer | null; removed: number }> {
   const attrs = batch.readInt16BE(BatchOffsets.attributes);
-  if ((attrs & BatchAttributes.control) !== 0) return { batch, removed: 0 };
+  const isControl = (attrs & BatchAttributes.control) !== 0;
   const hasHorizon = (attrs & BatchAttributes.deleteHorizon) !== 0;
   const baseTimestamp = readInt64(batch, BatchOffsets.baseTimestamp);
+  const info = producerBatchInfo(batch, 0);
+  let canDiscard = false;
+  if (info !== null)
+    canDiscard = info.isControl
+      ? txns.onControlBatchRead(info.producerId, info.controlType, lastOffset)
+      : txns.onBatchRead(info.producerId, info.isTransactional, lastOffset);
+  const discardRecords = isControl ? canDiscard && hasHorizon && baseTimestamp <= filter.now : canDiscard;
+  const retainEmpty =
+    (info !== null && isLastOfActiveProducer(info, lastOffset, filter.lastRecords)) ||
+    lastOffset + 1 === filter.roundEnd;
+  const count = batch.readInt32BE(BatchOffsets.recordsCount);
+  if (count === 0 || discardRecords) {
+    if (retainEmpty) return { batch: count === 0 ? batch : emptyBatch(batch), removed: count };
+    return { batch: null, removed: count };
+  }
   const retainDeletes = !hasHorizon || filter.now < baseTimestamp;
   const { records, payload, codec } = await decodeForCleaning(batch);
   let tombstones = false;
   const keep: boolean[] = records.map((r) => {
-    if (r.key === null) return true;
+    if (isControl || r.key === null) return true;
     if (r.offset >= filter.mapEnd) {
       if (r.value === null) tombstones = true;
       return true;
@@ -456,10 +563,10 @@ async function filterBatch(
     return true;
   });
   const kept = keep.filter(Boolean).length;
-  const stampHorizon = tombstones && !hasHorizon;
+  if (kept === 0)
+    return retainEmpty ? { batch: emptyBatch(batch), removed: count } : { batch: null, removed: count };
+  const stampHorizon = !hasHorizon && (tombstones || (isControl && canDiscard));
   if (kept === records.length && !stampHorizon) return { batch, removed: 0 };
-  const producerId = readInt64(batch, BatchOffsets.producerId);
-  if (kept === 0 && producerId < 0) return { batch: null, removed: records.length };
   const spans = recordSpans(payload, records.length);
   // A new horizon becomes the baseTimestamp; the deltas move so that record timestamps stay.
   const newBase = stampHorizon ? Math.min(filter.now + filter.deleteRetentionMs, LONG_MAX) : baseTimestamp;
@@ -489,4 +596,9 @@ async function filterBatch(
     writeInt64(out, maxTs, BatchOffsets.maxTimestamp);
   updateCrc(out, 0, out.length);
   return { batch: out, removed: records.length - kept };
+}
+
+/** Base offsets of the log's segments, ascending. */
+function segmentBases(log: Log): number[] {
+  return log.segments.map((s) => s.baseOffset);
 }

@@ -67,6 +67,7 @@ import { HandlePool } from './handles.js';
 import { floorSearch } from './indexes.js';
 import { LeaderEpochCache } from './leader-epoch.js';
 import { type ProducerStateSeam, producerBatchInfo } from './producer-state.js';
+import { txnIndexFileName } from './txn-index.js';
 import {
   type BatchLocation,
   CLEANED_SUFFIX,
@@ -232,6 +233,11 @@ export class Log {
   segmentBaseOffsets(): number[] {
     return this.#segments.map((s) => s.baseOffset);
   }
+  /** The producer state fed by this log (the cleaner asks it about transactions), or null. */
+  get producerState(): ProducerStateSeam | null {
+    return this.#producerState;
+  }
+
   /** The segments (for the cleaner and tools; do not mutate). */
   get segments(): readonly Segment[] {
     return this.#segments;
@@ -1196,9 +1202,19 @@ function offsetName(base: number, suffix: string): string {
   return String(base).padStart(20, '0') + suffix;
 }
 
-/** Idempotent second half of a swap: old files out of the way, `.cleaned` files in, marker removed. */
+/**
+ * Idempotent second half of a swap: old files out of the way, `.cleaned` files in, marker removed.
+ * The aborted-transaction indexes go first: nobody holds them open, so the old ones are unlinked
+ * and the cleaned one renamed in, and only while the cleaned one is there (a rerun after a crash
+ * must not unlink the index it already moved in).
+ */
 function finishSwap(dir: string, plan: SwapPlan): void {
   const suffixes = [LOG_SUFFIX, INDEX_SUFFIX, TIME_INDEX_SUFFIX];
+  const cleanedTxnIndex = join(dir, txnIndexFileName(plan.base) + CLEANED_SUFFIX);
+  if (fs.existsSync(cleanedTxnIndex)) {
+    for (const b of plan.replaced) unlinkIfExists(join(dir, txnIndexFileName(b)));
+    fs.renameSync(cleanedTxnIndex, join(dir, txnIndexFileName(plan.base)));
+  }
   const cleanedPresent = fs.existsSync(join(dir, offsetName(plan.base, LOG_SUFFIX) + CLEANED_SUFFIX));
   if (cleanedPresent) {
     for (const b of plan.replaced) {

@@ -28,8 +28,20 @@ export interface ProducerBatchInfo {
   maxTimestamp: number;
   /** The batch's transactional attribute. */
   isTransactional: boolean;
-  /** For a control batch, the type in its first record's key (0 abort, 1 commit, …); -1 otherwise. */
+  /** The batch's control attribute (a transaction marker, or a marker the cleaner emptied). */
+  isControl: boolean;
+  /**
+   * For a control batch, the type in its first record's key (0 abort, 1 commit, …); -1 for a data
+   * batch and for a control batch without records.
+   */
   controlType: number;
+}
+
+/** What the cleaner must keep of an active producer (Kafka's LastRecord). */
+export interface ProducerLastRecord {
+  /** Last offset of the producer's last data batch, or -1 when its last entry is a marker. */
+  lastDataOffset: number;
+  producerEpoch: number;
 }
 
 /**
@@ -74,6 +86,16 @@ export interface ProducerStateSeam {
   firstUnstableOffset?(): number | null;
   /** Aborted transactions with lastOffset >= `from` and firstOffset < `upTo` (read_committed fetch). */
   abortedTransactions?(from: number, upTo: number): AbortedTxnRange[];
+  /**
+   * Active producers and what of theirs the cleaner must keep: the batch holding their last
+   * sequence, or their last marker (its epoch fences zombies).
+   */
+  lastRecordsOfActiveProducers?(): ReadonlyMap<number, ProducerLastRecord>;
+  /**
+   * The cleaner swapped in a segment covering [from, upTo): the aborted transactions whose markers
+   * lie in that range are now exactly `retained` (the others' records and markers are gone).
+   */
+  onSegmentsCleaned?(from: number, upTo: number, retained: readonly AbortedTxnRange[]): void;
   /** The log is being deleted or closed. */
   close?(): void;
 }
@@ -107,6 +129,7 @@ export function producerBatchInfo(buf: Buffer, pos: number, firstOffset = -1): P
     lastOffset: firstOffset < 0 ? -1 : firstOffset + delta,
     maxTimestamp: maxTimestamp(buf, pos),
     isTransactional: (attributes(buf, pos) & BatchAttributes.transactional) !== 0,
+    isControl: (attributes(buf, pos) & BatchAttributes.control) !== 0,
     controlType: (attributes(buf, pos) & BatchAttributes.control) !== 0 ? controlTypeOf(buf, pos) : -1,
   };
 }
@@ -114,9 +137,10 @@ export function producerBatchInfo(buf: Buffer, pos: number, firstOffset = -1): P
 /**
  * The control type of a control batch: the key of its first record (control batches are never
  * compressed). Walks the record's varint header: length, attributes, timestampDelta, offsetDelta,
- * keyLength, then key = version int16, type int16. -1 when unreadable.
+ * keyLength, then key = version int16, type int16. -1 when unreadable or emptied by the cleaner.
  */
 function controlTypeOf(buf: Buffer, pos: number): number {
+  if (buf.readInt32BE(pos + BatchOffsets.recordsCount) <= 0) return -1;
   const end = pos + 12 + buf.readInt32BE(pos + BatchOffsets.batchLength);
   let p = pos + BatchOffsets.records;
   const skipVarint = (): number => {

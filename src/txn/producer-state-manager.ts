@@ -16,9 +16,17 @@ import { baseOffset, batchSize, LOG_OVERHEAD, readInt64, writeInt64 } from '../p
 import { ControlRecordType } from '../protocol/records/records.js';
 import { atomicWriteFileSync, unlinkIfExists } from '../storage/fs-util.js';
 import {
+  appendTxnIndexEntry,
+  readTxnIndex,
+  TXN_INDEX_ENTRY_BYTES,
+  TXN_INDEX_SUFFIX,
+  txnIndexFileName,
+} from '../storage/txn-index.js';
+import {
   type AbortedTxnRange,
   DuplicateBatchError,
   type ProducerBatchInfo,
+  type ProducerLastRecord,
   type ProducerStateSeam,
   producerBatchInfo,
   type RecoverableLog,
@@ -38,12 +46,9 @@ export const SNAPSHOTS_KEPT = 2;
 const REPLAY_READ_BYTES = 4 * 1024 * 1024;
 
 export const SNAPSHOT_SUFFIX = '.snapshot';
-export const TXN_INDEX_SUFFIX = '.txnindex';
 const SNAPSHOT_VERSION = 1;
 /** Snapshot entry: producerId 8, epoch 2, lastSequence 4, lastOffset 8, offsetDelta 4, timestamp 8, coordinatorEpoch 4, currentTxnFirstOffset 8. */
 const SNAPSHOT_ENTRY_BYTES = 46;
-/** `.txnindex` entry: version 2, producerId 8, firstOffset 8, lastOffset 8, lastStableOffset 8. */
-const TXN_INDEX_ENTRY_BYTES = 34;
 const INT32_MAX = 2147483647;
 
 interface BatchMeta {
@@ -142,7 +147,7 @@ export class ProducerStateManager implements ProducerStateSeam {
   /** Kafka's rules for a client's batch: epoch, duplicate, sequence, transaction state. Headers only. */
   check(info: ProducerBatchInfo): void {
     const e = this.#producers.get(info.producerId);
-    if (info.controlType >= 0) {
+    if (info.isControl) {
       if (e !== undefined && info.producerEpoch < e.epoch)
         throw new KafkaError(
           ErrorCode.INVALID_PRODUCER_EPOCH,
@@ -217,7 +222,7 @@ export class ProducerStateManager implements ProducerStateSeam {
       e.batches = [];
     }
     if (info.maxTimestamp > e.lastTimestamp) e.lastTimestamp = info.maxTimestamp;
-    if (info.controlType >= 0) {
+    if (info.isControl) {
       if (info.controlType !== ControlRecordType.commit && info.controlType !== ControlRecordType.abort)
         return;
       const first = e.currentTxnFirstOffset;
@@ -268,14 +273,10 @@ export class ProducerStateManager implements ProducerStateSeam {
       const bases = this.#log.segmentBaseOffsets();
       let base = bases[0] ?? 0;
       for (const b of bases) if (b <= range.lastOffset) base = b;
-      const entry = Buffer.alloc(TXN_INDEX_ENTRY_BYTES);
-      entry.writeInt16BE(0, 0);
-      writeInt64(entry, range.producerId, 2);
-      writeInt64(entry, range.firstOffset, 10);
-      writeInt64(entry, range.lastOffset, 18);
-      const fu = this.firstUnstableOffset();
-      writeInt64(entry, fu ?? range.lastOffset + 1, 26);
-      fs.appendFileSync(join(this.#log.dir, offsetFileName(base, TXN_INDEX_SUFFIX)), entry);
+      appendTxnIndexEntry(join(this.#log.dir, txnIndexFileName(base)), {
+        ...range,
+        lastStableOffset: this.firstUnstableOffset() ?? range.lastOffset + 1,
+      });
     }
   }
 
@@ -308,6 +309,21 @@ export class ProducerStateManager implements ProducerStateSeam {
   /** Open transactions: producer id → first offset. */
   ongoingTransactions(): ReadonlyMap<number, number> {
     return this.#ongoing;
+  }
+
+  lastRecordsOfActiveProducers(): ReadonlyMap<number, ProducerLastRecord> {
+    const out = new Map<number, ProducerLastRecord>();
+    for (const e of this.#producers.values()) {
+      const last = e.batches[e.batches.length - 1];
+      out.set(e.producerId, { lastDataOffset: last ? last.lastOffset : -1, producerEpoch: e.epoch });
+    }
+    return out;
+  }
+
+  onSegmentsCleaned(from: number, upTo: number, retained: readonly AbortedTxnRange[]): void {
+    const outside = this.#aborted.filter((a) => a.lastOffset < from || a.lastOffset >= upTo);
+    const merged = [...outside, ...retained].sort((a, b) => a.lastOffset - b.lastOffset);
+    this.#aborted = merged.slice(Math.max(0, merged.length - ABORTED_TXNS_PER_PARTITION_MAX));
   }
 
   // ------------------------------------------------------------ log events
@@ -534,19 +550,20 @@ export class ProducerStateManager implements ProducerStateSeam {
         unlinkIfExists(path);
         continue;
       }
-      const buf = fs.readFileSync(path);
+      const { entries, fileBytes } = readTxnIndex(path);
       let keep = 0;
-      for (let pos = 0; pos + TXN_INDEX_ENTRY_BYTES <= buf.length; pos += TXN_INDEX_ENTRY_BYTES) {
-        const range = {
-          producerId: readInt64(buf, pos + 2),
-          firstOffset: readInt64(buf, pos + 10),
-          lastOffset: readInt64(buf, pos + 18),
-        };
-        if (range.lastOffset >= below) break;
-        if (range.lastOffset >= log.logStartOffset) this.#addAborted(range, false);
-        keep = pos + TXN_INDEX_ENTRY_BYTES;
+      for (const e of entries) {
+        if (e.lastOffset >= below) break;
+        if (e.lastOffset >= log.logStartOffset)
+          this.#addAborted(
+            { producerId: e.producerId, firstOffset: e.firstOffset, lastOffset: e.lastOffset },
+            false,
+          );
+        keep++;
       }
-      if (keep !== buf.length) atomicWriteFileSync(path, buf.subarray(0, keep));
+      // Entries past the snapshot come back as the log after it is replayed; a torn tail goes.
+      if (keep * TXN_INDEX_ENTRY_BYTES !== fileBytes)
+        atomicWriteFileSync(path, fs.readFileSync(path).subarray(0, keep * TXN_INDEX_ENTRY_BYTES));
     }
   }
 
