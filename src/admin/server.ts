@@ -1,10 +1,11 @@
 /**
  * The admin HTTP server (`admin.listener`, off by default): Prometheus /metrics, /health (the
- * process answers) and /ready (the broker serves clients). Loopback by default; it has no
+ * process answers) and /ready (the broker serves clients, `__consumer_offsets` loaded). Loopback by default; it has no
  * authentication, so bind it to an address only trusted scrapers reach.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../core/log.js';
+import { groupsLoaded, OFFSETS_TOPIC } from '../group/offsets-topic.js';
 import type { Broker } from '../server/broker.js';
 import { renderMetrics } from './prometheus.js';
 
@@ -81,8 +82,15 @@ export class AdminServer {
           send(res, 200, 'application/json', '{"status":"ok"}\n');
           return;
         case '/ready': {
-          const ready = this.#broker.serving;
-          send(res, ready ? 200 : 503, 'application/json', `{"status":"${ready ? 'ready' : 'not ready'}"}\n`);
+          const waiting = this.#notReadyReason();
+          if (waiting === null) send(res, 200, 'application/json', '{"status":"ready"}\n');
+          else
+            send(
+              res,
+              503,
+              'application/json',
+              `${JSON.stringify({ status: 'not ready', reason: waiting })}\n`,
+            );
           return;
         }
         default:
@@ -92,6 +100,17 @@ export class AdminServer {
       this.#log.error({ err, path }, 'admin request failed');
       send(res, 500, 'text/plain', 'internal error\n');
     }
+  }
+
+  /**
+   * Why the broker cannot serve every client yet, or null: listeners not bound (starting or
+   * stopping), or a coordinator still replaying its internal topic, where Kafka's coordinators
+   * answer COORDINATOR_LOAD_IN_PROGRESS.
+   */
+  #notReadyReason(): string | null {
+    if (!this.#broker.serving) return 'not serving';
+    if (!groupsLoaded(this.#broker.services)) return `loading ${OFFSETS_TOPIC}`;
+    return null;
   }
 
   /** Stops listening and closes every admin connection (idempotent). */

@@ -153,6 +153,18 @@ export class GroupRuntime implements GroupServices {
   }
 }
 
+/**
+ * Whether group requests are served without COORDINATOR_LOAD_IN_PROGRESS: every partition of
+ * `__consumer_offsets` replayed. Without the topic there is nothing to load (the first
+ * FindCoordinator creates it empty). With it, this starts the coordinator and its load if no
+ * group request has yet, as Kafka loads its coordinator partitions when the broker starts.
+ */
+export function groupsLoaded(services: BrokerServices): boolean {
+  if (!(services.groups instanceof GroupRuntime) && services.metadata.topic(OFFSETS_TOPIC) === undefined)
+    return true;
+  return !groupRuntime(services).coordinator.isLoading();
+}
+
 /** The broker's group coordinator, created on first use. */
 export function groupRuntime(services: BrokerServices): GroupRuntime {
   const existing = services.groups;
