@@ -322,7 +322,12 @@ export class ProducerStateManager implements ProducerStateSeam {
 
   onSegmentsCleaned(from: number, upTo: number, retained: readonly AbortedTxnRange[]): void {
     const outside = this.#aborted.filter((a) => a.lastOffset < from || a.lastOffset >= upTo);
-    const merged = [...outside, ...retained].sort((a, b) => a.lastOffset - b.lastOffset);
+    const kept = retained.map((a) => ({
+      producerId: a.producerId,
+      firstOffset: a.firstOffset,
+      lastOffset: a.lastOffset,
+    }));
+    const merged = [...outside, ...kept].sort((a, b) => a.lastOffset - b.lastOffset);
     this.#aborted = merged.slice(Math.max(0, merged.length - ABORTED_TXNS_PER_PARTITION_MAX));
   }
 

@@ -1,0 +1,257 @@
+/**
+ * The log cleaner on a compacted log holding transactions, with the real producer state
+ * (ProducerStateManager) and real files: what a read_committed or read_uncommitted reader sees
+ * after compaction, the `.txnindex` of cleaned segments, the last stable offset as a cleaning
+ * bound, markers removed only after their delete horizon, and the state rebuilt from a cleaned log.
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { BatchAttributes } from '../../../src/protocol/records/batch.js';
+import { buildBatchSync, buildEndTxnMarker } from '../../../src/protocol/records/builder.js';
+import { type DecodedBatch, decodeBatches } from '../../../src/protocol/records/records.js';
+import { Cleaner } from '../../../src/storage/cleaner.js';
+import { defaultLogConfig, type LogConfig } from '../../../src/storage/config.js';
+import { Log } from '../../../src/storage/log.js';
+import { readTxnIndex } from '../../../src/storage/txn-index.js';
+import { withoutUncommittedBatches } from '../../../src/txn/committed-batches.js';
+import { ProducerStateManager } from '../../../src/txn/producer-state-manager.js';
+
+const root = mkdtempSync(join(tmpdir(), 'gregor-cleaner-txn-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const newDir = () => join(root, `t-${n++}`);
+
+const DELETE_RETENTION_MS = 1000;
+const config = (): LogConfig =>
+  defaultLogConfig({
+    cleanupPolicy: ['compact'],
+    deleteRetentionMs: DELETE_RETENTION_MS,
+    fileDeleteDelayMs: 0,
+    segmentBytes: 1 << 20,
+  });
+
+async function open(dir: string): Promise<{ log: Log; state: ProducerStateManager }> {
+  const state = new ProducerStateManager('t', 0);
+  const log = await Log.open(dir, config(), { producerState: state });
+  await state.recover(log);
+  return { log, state };
+}
+
+/** Keyed records from one producer (transactional or not); `seq` is the first sequence. */
+function batch(
+  producerId: number,
+  seq: number,
+  kv: Array<[string, string | null]>,
+  transactional: boolean,
+  epoch = 0,
+): Buffer {
+  return buildBatchSync(
+    kv.map(([key, value]) => ({ key, value, timestamp: 1_000_000 })),
+    { producerId, producerEpoch: epoch, baseSequence: seq, transactional },
+  );
+}
+
+const marker = (producerId: number, commit: boolean, epoch = 0) =>
+  buildEndTxnMarker({ producerId, producerEpoch: epoch, commit, coordinatorEpoch: 0, timestamp: 1_000_000 });
+
+async function batches(log: Log): Promise<DecodedBatch[]> {
+  const out: DecodedBatch[] = [];
+  for (let o = log.logStartOffset; o < log.logEndOffset; ) {
+    const r = await log.read(o, 1 << 20);
+    if (r.bytes === 0) break;
+    for (const b of r.records) for await (const d of decodeBatches(b)) out.push(d);
+    o = r.nextOffset;
+  }
+  return out;
+}
+
+/** `key=value@offset` of every data record, as a read_uncommitted reader sees them. */
+async function uncommitted(log: Log): Promise<string[]> {
+  const out: string[] = [];
+  for (const b of await batches(log)) {
+    if ((b.attributes & BatchAttributes.control) !== 0) continue;
+    for (const r of b.records) out.push(`${r.key?.toString()}=${r.value?.toString() ?? 'null'}@${r.offset}`);
+  }
+  return out;
+}
+
+/** The same with aborted and open transactions filtered out (what read_committed shows). */
+async function committed(log: Log, state: ProducerStateManager): Promise<string[]> {
+  const out: string[] = [];
+  const lso = state.firstUnstableOffset() ?? log.logEndOffset;
+  for (let o = log.logStartOffset; o < log.logEndOffset; ) {
+    const r = await log.read(o, 1 << 20);
+    if (r.bytes === 0) break;
+    for (const chunk of r.records) {
+      const kept = withoutUncommittedBatches(chunk, state.abortedTransactions(o, r.nextOffset), lso);
+      for await (const b of decodeBatches(kept)) {
+        if ((b.attributes & BatchAttributes.control) !== 0) continue;
+        for (const rec of b.records)
+          out.push(`${rec.key?.toString()}=${rec.value?.toString() ?? 'null'}@${rec.offset}`);
+      }
+    }
+    o = r.nextOffset;
+  }
+  return out;
+}
+
+/** Control batches as `COMMIT|ABORT|empty@offset`, with `+horizon` when one is stamped. */
+async function markers(log: Log): Promise<string[]> {
+  const out: string[] = [];
+  for (const b of await batches(log)) {
+    if ((b.attributes & BatchAttributes.control) === 0) continue;
+    const type = b.records[0]?.key?.readInt16BE(2);
+    const name = type === undefined ? 'empty' : type === 0 ? 'ABORT' : 'COMMIT';
+    const horizon = (b.attributes & BatchAttributes.deleteHorizon) !== 0 ? '+horizon' : '';
+    out.push(`${name}@${b.baseOffset}${horizon}`);
+  }
+  return out;
+}
+
+function txnIndexEntries(dir: string): string[] {
+  const out: string[] = [];
+  for (const name of readdirSync(dir)
+    .filter((f) => f.endsWith('.txnindex'))
+    .sort())
+    for (const e of readTxnIndex(join(dir, name)).entries)
+      out.push(
+        `${name.slice(0, 20).replace(/^0+(?=\d)/, '')}:${e.producerId}[${e.firstOffset}..${e.lastOffset}]`,
+      );
+  return out;
+}
+
+describe('log cleaner with transactions', () => {
+  it('an aborted record never replaces a committed one with its key, and is discarded', async () => {
+    const dir = newDir();
+    const { log, state } = await open(dir);
+    let now = 10_000_000;
+    const cleaner = new Cleaner({ now: () => now });
+    await log.append(batch(-1, -1, [['k', 'committed-1']], false)); // 0
+    await log.append(batch(7, 0, [['k', 'aborted-1']], true)); // 1
+    await log.append(batch(8, 0, [['j', 'txn-committed']], true)); // 2
+    await log.append(marker(7, false)); // 3 ABORT
+    await log.append(marker(8, true)); // 4 COMMIT
+    await log.append(batch(-1, -1, [['j', 'plain']], false)); // 5
+    log.roll();
+    await log.append(batch(-1, -1, [['z', 'active']], false)); // 6, active segment
+
+    const r = await cleaner.clean(log);
+    assert.ok(r, 'a pass ran');
+    // The aborted record is gone (its batch header stays: producer 7's last sequence), the
+    // committed value of k survives; j's transactional value was replaced by the later plain one.
+    assert.deepEqual(await uncommitted(log), ['k=committed-1@0', 'j=plain@5', 'z=active@6']);
+    assert.deepEqual(await committed(log, state), ['k=committed-1@0', 'j=plain@5', 'z=active@6']);
+    // Markers stay while batches of their transactions were seen in this pass.
+    assert.deepEqual(await markers(log), ['ABORT@3', 'COMMIT@4']);
+    assert.deepEqual(txnIndexEntries(dir), ['0:7[1..3]']);
+    assert.deepEqual(state.abortedTransactions(0, 100), [{ producerId: 7, firstOffset: 1, lastOffset: 3 }]);
+
+    // Producers 7 and 8 expire: their emptied batches go, then the markers get a horizon, then
+    // (after it) go too, and the aborted transaction leaves the index and the fetch list.
+    now += 1000;
+    assert.equal(state.removeExpired(now + 86_400_000), 2);
+    await cleaner.clean(log);
+    assert.deepEqual(await markers(log), ['ABORT@3', 'COMMIT@4']);
+    await cleaner.clean(log);
+    assert.deepEqual(await markers(log), ['ABORT@3+horizon', 'COMMIT@4+horizon']);
+    assert.deepEqual(txnIndexEntries(dir), []);
+    assert.deepEqual(state.abortedTransactions(0, 100), []);
+    await cleaner.clean(log);
+    assert.deepEqual(await markers(log), ['ABORT@3+horizon', 'COMMIT@4+horizon'], 'not before the horizon');
+    now += DELETE_RETENTION_MS;
+    await cleaner.clean(log);
+    assert.deepEqual(await markers(log), []);
+    assert.deepEqual(await committed(log, state), ['k=committed-1@0', 'j=plain@5', 'z=active@6']);
+    await log.close();
+  });
+
+  it('does not clean at or past the first offset of an open transaction (the last stable offset)', async () => {
+    const dir = newDir();
+    const { log, state } = await open(dir);
+    const cleaner = new Cleaner();
+    await log.append(batch(-1, -1, [['k', 'committed-1']], false)); // 0
+    log.roll();
+    await log.append(batch(7, 0, [['k', 'open-then-aborted']], true)); // 1, open
+    log.roll();
+    await log.append(batch(-1, -1, [['x', 'x']], false)); // 2
+    log.roll();
+    assert.equal(state.firstUnstableOffset(), 1);
+    await cleaner.clean(log);
+    assert.deepEqual(await uncommitted(log), ['k=committed-1@0', 'k=open-then-aborted@1', 'x=x@2']);
+
+    // The transaction aborts: the next pass drops its record and k keeps its committed value.
+    await log.append(marker(7, false)); // 3
+    log.roll();
+    assert.equal(state.firstUnstableOffset(), null);
+    await cleaner.clean(log);
+    assert.deepEqual(await committed(log, state), ['k=committed-1@0', 'x=x@2']);
+    assert.deepEqual(await uncommitted(log), ['k=committed-1@0', 'x=x@2']);
+    await log.close();
+  });
+
+  it('a compacted log rebuilds the same producer state and aborted list at reopen, without snapshots', async () => {
+    const dir = newDir();
+    const { log, state } = await open(dir);
+    let now = 10_000_000;
+    const cleaner = new Cleaner({ now: () => now });
+    await log.append(batch(-1, -1, [['k', 'committed-1']], false)); // 0
+    await log.append(batch(5, 0, [['k', 'aborted']], true)); // 1
+    // The coordinator aborts with a bumped epoch (a timed-out transaction): producer 5's last
+    // entry is now this marker, kept even when emptied so the epoch still fences the old one.
+    await log.append(marker(5, false, 1)); // 2
+    await log.append(batch(6, 0, [['m', 'a']], true)); // 3
+    await log.append(batch(6, 1, [['m', 'b']], true)); // 4
+    await log.append(marker(6, false)); // 5
+    await log.append(batch(-1, -1, [['y', 'y']], false)); // 6
+    log.roll();
+    await log.append(batch(-1, -1, [['z', 'z']], false)); // 7
+    await cleaner.clean(log);
+    // Producer 6's last batch keeps its header (its sequence); the other aborted batches go.
+    const headers = (await batches(log)).map((b) => `${b.baseOffset}:${b.records.length}`);
+    assert.deepEqual(headers, ['0:1', '2:1', '4:0', '5:1', '6:1', '7:1']);
+    await cleaner.clean(log); // ABORT@2 has no batch left: horizon
+    now += DELETE_RETENTION_MS;
+    await cleaner.clean(log); // past it: emptied, not removed (producer 5's last entry)
+    assert.deepEqual(await markers(log), ['empty@2', 'ABORT@5']);
+    assert.deepEqual(txnIndexEntries(dir), ['0:6[3..5]']);
+    const before = {
+      aborted: state.abortedTransactions(0, 100),
+      p5: state.producer(5)?.epoch,
+      p6: state.lastSequence(state.producer(6)!),
+    };
+    await log.close();
+    for (const f of readdirSync(dir)) if (f.endsWith('.snapshot')) unlinkSync(join(dir, f));
+
+    const again = await open(dir);
+    assert.equal(again.state.firstUnstableOffset(), null, 'no transaction reopened by a cleaned marker');
+    // Rebuilt from the log, producer 6's aborted transaction starts at its first remaining batch.
+    assert.deepEqual(before.aborted, [{ producerId: 6, firstOffset: 3, lastOffset: 5 }]);
+    assert.deepEqual(again.state.abortedTransactions(0, 100), [
+      { producerId: 6, firstOffset: 4, lastOffset: 5 },
+    ]);
+    assert.equal(again.state.producer(5)?.epoch, before.p5);
+    assert.equal(again.state.lastSequence(again.state.producer(6)!), before.p6);
+    assert.deepEqual(await committed(again.log, again.state), ['k=committed-1@0', 'y=y@6', 'z=z@7']);
+    await again.log.close();
+  });
+
+  it("moves the aborted transactions of the replaced segments into the cleaned segment's .txnindex", async () => {
+    const dir = newDir();
+    const { log } = await open(dir);
+    const cleaner = new Cleaner();
+    await log.append(batch(7, 0, [['k', 'aborted']], true)); // 0
+    log.roll();
+    await log.append(marker(7, false)); // 1
+    log.roll();
+    await log.append(batch(-1, -1, [['z', 'z']], false)); // 2
+    assert.deepEqual(txnIndexEntries(dir), ['1:7[0..1]']);
+    await cleaner.clean(log);
+    // Both segments became one: its index holds the entry, the replaced one is gone.
+    assert.deepEqual(txnIndexEntries(dir), ['0:7[0..1]']);
+    assert.ok(statSync(join(dir, '00000000000000000000.txnindex')).size > 0);
+    await log.close();
+  });
+});
