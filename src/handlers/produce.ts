@@ -3,14 +3,13 @@ import type { ProduceRequest } from '../protocol/generated/produce-request.js';
 import type {
   ProduceResponseInput,
   ProduceResponsePartitionProduceResponseInput,
+  ProduceResponseTopicProduceResponseInput,
 } from '../protocol/generated/produce-response.js';
 import { CloseConnection } from '../server/connection.js';
 import { nullKeyRecordIndexes } from '../protocol/records/records.js';
 import { validateRecords } from '../protocol/records/validate.js';
-import { type ApiHandler, NO_RESPONSE } from './types.js';
-
-/** Produce's acks values Kafka accepts. */
-const VALID_ACKS = new Set([0, 1, -1]);
+import type { AppendInfo } from '../replica/partition-log.js';
+import { type ApiHandler, NO_RESPONSE, type RequestContext } from './types.js';
 
 function partitionError(
   index: number,
@@ -55,10 +54,19 @@ async function keylessRecords(
   };
 }
 
+type PartitionResponse = ProduceResponsePartitionProduceResponseInput;
+type TopicCounters = ReturnType<RequestContext['services']['metrics']['topic']>;
+
 /**
  * Produce: per partition, check the batch headers (the records only on a compacted topic), append
  * as leader, answer with the base offset. acks=0 gets no response, and a failure then closes the connection so
  * the producer refreshes its metadata, as Kafka does.
+ *
+ * Written without async functions: at batch 1 a client sends one request per record, and each
+ * async closure, Promise.all and await was a promise and a microtask hop of its own (docs/broker.md).
+ * Partitions are checked and appended synchronously in request order; the response is built
+ * synchronously when nothing was appended, after the one append when there is one, and after
+ * all of them otherwise.
  */
 export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = {
   apiKey: 0,
@@ -67,77 +75,54 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
   minVersion: 3,
   advertisedMinVersion: 0,
   maxVersion: 11,
-  async handle(request, ctx) {
-    const { metadata, replicas } = ctx.services;
-    const acksValid = VALID_ACKS.has(request.acks);
-    let failed = false;
-    const responses = await Promise.all(
-      request.topicData.map(async (topic) => {
-        const meta = metadata.topic(topic.name);
-        const counters = meta ? ctx.services.metrics.topic(topic.name) : null;
-        if (counters) counters.produceRequests++;
-        const partitionResponses = await Promise.all(
-          topic.partitionData.map(async (p): Promise<ProduceResponsePartitionProduceResponseInput> => {
-            if (!acksValid) return partitionError(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-            const partition = meta ? replicas.partition(topic.name, p.index) : undefined;
-            if (!partition) {
-              failed = true;
-              return partitionError(p.index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
-            }
-            try {
-              const records = p.records;
-              if (records === null) throw new KafkaError(ErrorCode.INVALID_RECORD, 'records are null');
-              // Header-only checks (framing, CRC, sizes, codec, timestamps); records are never decoded.
-              const check = validateRecords(records, partition.log.config, {
-                origin: 'client',
-                produceVersion: ctx.apiVersion,
-              });
-              if (!check.ok) throw check.error;
-              // The one per-record check Kafka makes, and only for compacted topics: every record needs a key.
-              if (partition.log.config.cleanupPolicy.includes('compact')) {
-                const rejected = await keylessRecords(records, topic.name, p.index);
-                if (rejected) {
-                  failed = true;
-                  if (counters) counters.failedProduceRequests++;
-                  return rejected;
-                }
-              }
-              const info = await partition.appendAsLeader(records, Date.now());
-              if (counters) {
-                counters.messagesIn += info.lastOffset - info.firstOffset + 1;
-                counters.bytesIn += records.length;
-              }
-              return {
-                index: p.index,
-                errorCode: ErrorCode.NONE,
-                baseOffset: info.firstOffset,
-                logAppendTimeMs: info.logAppendTime,
-                logStartOffset: info.logStartOffset,
-                recordErrors: [],
-                errorMessage: null,
-              };
-            } catch (err) {
-              failed = true;
-              if (counters) counters.failedProduceRequests++;
-              const code = errorCodeOf(err);
-              if (!(err instanceof KafkaError)) {
-                ctx.services.logger.error({ err, topic: topic.name, partition: p.index }, 'produce failed');
-              }
-              return partitionError(p.index, code, err instanceof KafkaError ? err.message : null);
-            }
-          }),
-        );
-        return { name: topic.name, partitionResponses };
-      }),
-    );
-    if (request.acks === 0) {
-      if (failed)
-        throw new CloseConnection(
-          'acks=0 produce request failed; closing so the producer refreshes metadata',
-        );
-      return NO_RESPONSE;
+  handle(request, ctx) {
+    const acks = request.acks;
+    const acksValid = acks === 0 || acks === 1 || acks === -1;
+    const topicData = request.topicData;
+    const responses: ProduceResponseTopicProduceResponseInput[] = new Array(topicData.length);
+    // Partition responses still being appended, and where each one goes.
+    let pending: Promise<PartitionResponse>[] | null = null;
+    let pendingSlots: PartitionResponse[][] | null = null;
+    let pendingIndexes: number[] | null = null;
+    for (let t = 0; t < topicData.length; t++) {
+      const topic = topicData[t]!;
+      const partitionResponses: PartitionResponse[] = new Array(topic.partitionData.length);
+      responses[t] = { name: topic.name, partitionResponses };
+      const meta = ctx.services.metadata.topic(topic.name);
+      const counters = meta ? ctx.services.metrics.topic(topic.name) : null;
+      if (counters) counters.produceRequests++;
+      for (let i = 0; i < topic.partitionData.length; i++) {
+        const p = topic.partitionData[i]!;
+        const r = acksValid
+          ? producePartition(topic.name, p.index, p.records, meta !== undefined, counters, ctx)
+          : partitionError(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+        if (r instanceof Promise) {
+          if (pending === null) {
+            pending = [];
+            pendingSlots = [];
+            pendingIndexes = [];
+          }
+          pending.push(r);
+          pendingSlots!.push(partitionResponses);
+          pendingIndexes!.push(i);
+        } else {
+          partitionResponses[i] = r;
+        }
+      }
     }
-    return { responses, throttleTimeMs: 0 };
+    if (pending === null) return finish(acks, responses);
+    const slots = pendingSlots!;
+    const indexes = pendingIndexes!;
+    if (pending.length === 1) {
+      return pending[0]!.then((r) => {
+        slots[0]![indexes[0]!] = r;
+        return finish(acks, responses);
+      });
+    }
+    return Promise.all(pending).then((rs) => {
+      for (let k = 0; k < rs.length; k++) slots[k]![indexes[k]!] = rs[k]!;
+      return finish(acks, responses);
+    });
   },
   errorResponse(request, errorCode) {
     return {
@@ -149,3 +134,81 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
     };
   },
 };
+
+/** The response, or none for acks=0 (where any failed partition closes the connection instead). */
+function finish(
+  acks: number,
+  responses: ProduceResponseTopicProduceResponseInput[],
+): ProduceResponseInput | typeof NO_RESPONSE {
+  if (acks !== 0) return { responses, throttleTimeMs: 0 };
+  for (const t of responses) {
+    for (const p of t.partitionResponses) {
+      if (p.errorCode !== ErrorCode.NONE)
+        throw new CloseConnection(
+          'acks=0 produce request failed; closing so the producer refreshes metadata',
+        );
+    }
+  }
+  return NO_RESPONSE;
+}
+
+/**
+ * One partition of a request: its answer when it fails the checks, else the append's answer once
+ * the append is done. Appends start here, in request order (the log assigns offsets at call time).
+ */
+function producePartition(
+  topic: string,
+  index: number,
+  records: Buffer | null,
+  topicKnown: boolean,
+  counters: TopicCounters | null,
+  ctx: RequestContext,
+): PartitionResponse | Promise<PartitionResponse> {
+  const partition = topicKnown ? ctx.services.replicas.partition(topic, index) : undefined;
+  if (!partition) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
+  const failed = (err: unknown): PartitionResponse => {
+    if (counters) counters.failedProduceRequests++;
+    if (!(err instanceof KafkaError)) {
+      ctx.services.logger.error({ err, topic, partition: index }, 'produce failed');
+    }
+    return partitionError(index, errorCodeOf(err), err instanceof KafkaError ? err.message : null);
+  };
+  try {
+    if (records === null) throw new KafkaError(ErrorCode.INVALID_RECORD, 'records are null');
+    // Header-only checks (framing, CRC, sizes, codec, timestamps); records are never decoded.
+    const check = validateRecords(records, partition.log.config, {
+      origin: 'client',
+      produceVersion: ctx.apiVersion,
+    });
+    if (!check.ok) throw check.error;
+  } catch (err) {
+    return failed(err);
+  }
+  const appended = (info: AppendInfo): PartitionResponse => {
+    if (counters) {
+      counters.messagesIn += info.lastOffset - info.firstOffset + 1;
+      counters.bytesIn += records.length;
+    }
+    return {
+      index,
+      errorCode: ErrorCode.NONE,
+      baseOffset: info.firstOffset,
+      logAppendTimeMs: info.logAppendTime,
+      logStartOffset: info.logStartOffset,
+      recordErrors: [],
+      errorMessage: null,
+    };
+  };
+  // The one per-record check Kafka makes, and only for compacted topics: every record needs a key.
+  if (partition.log.config.cleanupPolicy.includes('compact')) {
+    return keylessRecords(records, topic, index).then((rejected) => {
+      if (rejected) {
+        if (counters) counters.failedProduceRequests++;
+        return rejected;
+      }
+      return partition.appendAsLeader(records, null).then(appended, failed);
+    }, failed);
+  }
+  // The log reads the clock itself, and only when it needs it (LogAppendTime, a time-based roll).
+  return partition.appendAsLeader(records, null).then(appended, failed);
+}

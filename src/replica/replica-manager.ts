@@ -24,6 +24,8 @@ export class ReplicaManager {
   /** max.incremental.fetch.session.cache.slots sessions at most. */
   readonly fetchSessions: FetchSessionCache;
   readonly #partitions = new Map<string, Partition>();
+  /** The same partitions by topic, then index: the produce path looks one up per request without building a key string. */
+  readonly #byTopic = new Map<string, (Partition | undefined)[]>();
   readonly #openLog: LogOpener;
   readonly #reconfigure: LogReconfigurer;
   readonly #log: Logger;
@@ -43,7 +45,7 @@ export class ReplicaManager {
   }
 
   partition(topic: string, partition: number): Partition | undefined {
-    return this.#partitions.get(partitionKey(topic, partition));
+    return this.#byTopic.get(topic)?.[partition];
   }
 
   partitions(): IterableIterator<Partition> {
@@ -58,8 +60,15 @@ export class ReplicaManager {
       if (this.#partitions.has(key)) continue;
       const log = await this.#openLog(topic, p.partition);
       const partition = new Partition(topic.name, p.partition, topic.topicId, p.leaderEpoch, log);
-      partition.onHighWatermark = (part) => this.purgatory.wake(partitionKey(part.topic, part.partition));
+      // The key is built once here, not on every append that moves the high watermark.
+      partition.onHighWatermark = () => this.purgatory.wake(key);
       this.#partitions.set(key, partition);
+      let byIndex = this.#byTopic.get(topic.name);
+      if (byIndex === undefined) {
+        byIndex = [];
+        this.#byTopic.set(topic.name, byIndex);
+      }
+      byIndex[p.partition] = partition;
     }
   }
 
@@ -77,10 +86,18 @@ export class ReplicaManager {
       const partition = this.#partitions.get(key);
       if (!partition) continue;
       this.#partitions.delete(key);
+      this.#forget(partition);
       partition.markDeleted();
       this.purgatory.wake(key);
       await partition.log.delete();
     }
+  }
+
+  #forget(partition: Partition): void {
+    const byIndex = this.#byTopic.get(partition.topic);
+    if (byIndex?.[partition.partition] !== partition) return;
+    byIndex[partition.partition] = undefined;
+    if (byIndex.every((p) => p === undefined)) this.#byTopic.delete(partition.topic);
   }
 
   async flushAll(): Promise<void> {
@@ -91,6 +108,7 @@ export class ReplicaManager {
     this.purgatory.wakeAll();
     const all = [...this.#partitions.values()];
     this.#partitions.clear();
+    this.#byTopic.clear();
     for (const p of all) {
       try {
         await p.log.close();

@@ -49,6 +49,8 @@ export class Connection {
 
   /** Bytes received but not yet consumed as frames; chunks kept as they came (no copy). */
   #chunks: Buffer[] = [];
+  /** Bytes of the first chunk already consumed (an offset, not a re-slice: a Buffer view costs ~0.1 µs). */
+  #headOffset = 0;
   #buffered = 0;
   /** Size of the frame being assembled, -1 while waiting for a size prefix. */
   #frameSize = -1;
@@ -143,6 +145,7 @@ export class Connection {
     if (this.#closed) return;
     this.#closed = true;
     this.#chunks = [];
+    this.#headOffset = 0;
     this.#buffered = 0;
     for (const w of this.#drainWaiters.splice(0)) w();
     this.#onClose(this);
@@ -176,7 +179,7 @@ export class Connection {
           this.close();
           return;
         }
-        this.#consume(SIZE_PREFIX);
+        this.#skip(SIZE_PREFIX);
         this.#frameSize = size;
       }
       if (this.#buffered < this.#frameSize) return;
@@ -188,31 +191,60 @@ export class Connection {
 
   #peekInt32(): number {
     const first = this.#chunks[0]!;
-    if (first.length >= SIZE_PREFIX) return first.readInt32BE(0);
-    const head = Buffer.concat(this.#chunks, SIZE_PREFIX);
-    return head.readInt32BE(0);
+    const at = this.#headOffset;
+    if (first.length - at >= SIZE_PREFIX) return first.readInt32BE(at);
+    const head = Buffer.concat(this.#chunks, at + SIZE_PREFIX);
+    return head.readInt32BE(at);
   }
 
-  /** Takes n bytes off the front; a slice when they lie in one chunk, one copy otherwise. */
+  /** Drops n bytes off the front (a size prefix): no view is made of them. */
+  #skip(n: number): void {
+    assert(n <= this.#buffered, 'skip beyond buffered bytes');
+    this.#buffered -= n;
+    let left = n;
+    while (left > 0) {
+      const c = this.#chunks[0]!;
+      const avail = c.length - this.#headOffset;
+      if (avail > left) {
+        this.#headOffset += left;
+        return;
+      }
+      left -= avail;
+      this.#chunks.shift();
+      this.#headOffset = 0;
+    }
+  }
+
+  /** Takes n bytes off the front; a view when they lie in one chunk, one copy otherwise. */
   #consume(n: number): Buffer {
     assert(n <= this.#buffered, 'consume beyond buffered bytes');
     this.#buffered -= n;
     const first = this.#chunks[0];
-    if (first && first.length >= n) {
-      const out = first.subarray(0, n);
-      if (first.length === n) this.#chunks.shift();
-      else this.#chunks[0] = first.subarray(n);
+    const at = this.#headOffset;
+    if (first && first.length - at >= n) {
+      const out = first.subarray(at, at + n);
+      if (first.length - at === n) {
+        this.#chunks.shift();
+        this.#headOffset = 0;
+      } else {
+        this.#headOffset = at + n;
+      }
       return out;
     }
     const out = Buffer.allocUnsafe(n);
-    let at = 0;
-    while (at < n) {
+    let pos = 0;
+    while (pos < n) {
       const c = this.#chunks[0]!;
-      const take = Math.min(c.length, n - at);
-      c.copy(out, at, 0, take);
-      at += take;
-      if (take === c.length) this.#chunks.shift();
-      else this.#chunks[0] = c.subarray(take);
+      const from = this.#headOffset;
+      const take = Math.min(c.length - from, n - pos);
+      c.copy(out, pos, from, from + take);
+      pos += take;
+      if (from + take === c.length) {
+        this.#chunks.shift();
+        this.#headOffset = 0;
+      } else {
+        this.#headOffset = from + take;
+      }
     }
     return out;
   }
