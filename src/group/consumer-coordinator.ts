@@ -10,6 +10,7 @@ import {
   LEAVE_GROUP_STATIC_MEMBER_EPOCH,
   MemberState,
   samePartitions,
+  subscriptionFingerprint,
   subtract,
   toPartitions,
 } from './consumer-group.js';
@@ -17,6 +18,8 @@ import {
   currentAssignmentRecord,
   groupEpochRecord,
   memberMetadataRecord,
+  partitionMetadataRecord,
+  type SubscribedTopicMetadata,
   targetEpochRecord,
   targetMemberRecord,
 } from './consumer-records.js';
@@ -85,6 +88,8 @@ export class ConsumerProtocolCoordinator {
   readonly #dirtyMembers = new Map<string, Set<string>>();
   /** Groups whose every member's records may have changed (a new target assignment). */
   readonly #dirtyAll = new Set<string>();
+  /** Groups whose subscribed topic metadata changed since the last `changes()`. */
+  readonly #dirtyMetadata = new Set<string>();
   /** Called when a timer (session or rebalance timeout) changed a group, so its records get written. */
   onTimerChange: (groupId: string) => void = () => {};
 
@@ -141,6 +146,12 @@ export class ConsumerProtocolCoordinator {
       groupEpochRecord(groupId, group.dead ? null : group.groupEpoch),
       targetEpochRecord(groupId, group.dead ? null : group.assignmentEpoch),
     ];
+    // Written when it changed, as Kafka does; a group that never saw a subscribed topic has none.
+    if (this.#dirtyMetadata.delete(groupId) && !group.dead) {
+      const record = partitionMetadataRecord(groupId, group.subscribedTopics);
+      if (group.subscribedTopics.length > 0 || persisted.has(Buffer.from(record.key).toString('hex')))
+        candidates.push(record);
+    }
     if (group.dead) {
       // Everything ever written for the group gets a tombstone.
       for (const k of persisted.keys()) candidates.push({ key: Buffer.from(k, 'hex'), value: null });
@@ -448,6 +459,7 @@ export class ConsumerProtocolCoordinator {
   #maybeComputeTarget(group: ConsumerGroup): void {
     const subscribed = new Map<string, Set<string>>();
     const topics = new Map<string, number>();
+    const metadata = new Map<string, SubscribedTopicMetadata>();
     for (const m of group.members.values()) {
       const ids = new Set<string>();
       for (const name of this.#subscribedTopics(m)) {
@@ -455,15 +467,16 @@ export class ConsumerProtocolCoordinator {
         if (t === undefined) continue;
         ids.add(t.topicId);
         topics.set(t.topicId, t.partitions);
+        metadata.set(t.topicId, { topicId: t.topicId, topicName: name, numPartitions: t.partitions });
       }
       subscribed.set(m.memberId, ids);
     }
-    const fingerprint = [...topics]
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([id, n]) => `${id}:${n}`)
-      .join(',');
-    if (fingerprint !== group.subscriptionFingerprint) {
-      group.subscriptionFingerprint = fingerprint;
+    const sorted = [...metadata.values()].sort((a, b) =>
+      a.topicId < b.topicId ? -1 : a.topicId > b.topicId ? 1 : 0,
+    );
+    if (subscriptionFingerprint(sorted) !== group.subscriptionFingerprint) {
+      group.setSubscribedTopics(sorted);
+      this.#dirtyMetadata.add(group.groupId);
       // One new epoch covers every change seen in this heartbeat.
       if (group.groupEpoch <= group.assignmentEpoch) group.groupEpoch++;
     }
@@ -543,6 +556,7 @@ export class ConsumerProtocolCoordinator {
   remove(group: ConsumerGroup): CoordinatorRecord[] {
     for (const m of [...group.members.values()]) this.#removeMember(group, m);
     group.dead = true;
+    this.#dirtyMetadata.delete(group.groupId);
     this.groups.delete(group.groupId);
     return this.changes(group.groupId);
   }
@@ -555,6 +569,7 @@ export class ConsumerProtocolCoordinator {
       this.#scheduleSession(group, m);
     }
     this.#dirtyAll.add(group.groupId);
+    this.#dirtyMetadata.add(group.groupId);
     this.changes(group.groupId);
   }
 

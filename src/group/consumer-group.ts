@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Partitions } from './assignors.js';
+import type { SubscribedTopicMetadata } from './consumer-records.js';
 import { GroupOffsets } from './offsets.js';
 
 /** States of a consumer-protocol group (KIP-848), as ListGroups/ConsumerGroupDescribe name them. */
@@ -72,7 +73,11 @@ export class ConsumerGroup extends GroupOffsets {
   readonly groupId: string;
   groupEpoch = 0;
   assignmentEpoch = 0;
-  /** Fingerprint of the subscribed topics' ids and partition counts when the target was computed. */
+  /**
+   * The subscribed topics (ids, names, partition counts) when the target was computed, sorted by
+   * id, and their fingerprint for a cheap comparison; stored as ConsumerGroupPartitionMetadata.
+   */
+  subscribedTopics: readonly SubscribedTopicMetadata[] = [];
   subscriptionFingerprint = '';
   readonly members = new Map<string, ConsumerGroupMember>();
   readonly staticMembers = new Map<string, string>();
@@ -97,6 +102,13 @@ export class ConsumerGroup extends GroupOffsets {
     return ConsumerGroupState.Stable;
   }
 
+  setSubscribedTopics(topics: readonly SubscribedTopicMetadata[]): void {
+    this.subscribedTopics = [...topics].sort((a, b) =>
+      a.topicId < b.topicId ? -1 : a.topicId > b.topicId ? 1 : 0,
+    );
+    this.subscriptionFingerprint = subscriptionFingerprint(this.subscribedTopics);
+  }
+
   /** The assignor the group uses: the first one a member asked for, else the default. */
   assignorName(defaultAssignor: string): string {
     for (const m of this.members.values()) if (m.serverAssignor !== null) return m.serverAssignor;
@@ -116,6 +128,11 @@ export class ConsumerGroup extends GroupOffsets {
   static newMemberId(): string {
     return randomUUID();
   }
+}
+
+/** Topic ids, names and partition counts of a sorted subscription, as one comparable string. */
+export function subscriptionFingerprint(sorted: readonly SubscribedTopicMetadata[]): string {
+  return sorted.map((t) => `${t.topicId}:${t.numPartitions}:${t.topicName}`).join(',');
 }
 
 export function countPartitions(p: Partitions): number {

@@ -6,11 +6,13 @@ import { type CoordinatorRecord, Reader, RecordFormatError, Writer } from './rec
 
 /**
  * The consumer protocol's (KIP-848) records in `__consumer_offsets`, in Kafka's layouts: keys are
- * non-flexible (int16 key version 3, 5, 6, 7, 8 + strings), values are flexible version 0
+ * non-flexible (int16 key version 3 to 8 + strings), values are flexible version 0
  * (compact strings and arrays, uuids, tagged fields). A null value is a tombstone.
  */
 export const ConsumerRecordKey = {
   groupMetadata: 3,
+  /** ConsumerGroupPartitionMetadata: the subscribed topics the target assignment was computed for. */
+  partitionMetadata: 4,
   memberMetadata: 5,
   targetAssignmentMetadata: 6,
   targetAssignmentMember: 7,
@@ -71,6 +73,58 @@ export function groupEpochRecord(groupId: string, epoch: number | null): Coordin
     key: key(ConsumerRecordKey.groupMetadata, groupId),
     value: epoch === null ? null : value((w) => w.int32(epoch)),
   };
+}
+
+/** One subscribed topic as the group last saw it (ConsumerGroupPartitionMetadataValue.TopicMetadata). */
+export interface SubscribedTopicMetadata {
+  topicId: string;
+  topicName: string;
+  numPartitions: number;
+}
+
+/** Kafka 4.0 writes the deprecated per-partition racks as an empty list; so do we. */
+export function partitionMetadataRecord(
+  groupId: string,
+  topics: readonly SubscribedTopicMetadata[] | null,
+): CoordinatorRecord {
+  return {
+    key: key(ConsumerRecordKey.partitionMetadata, groupId),
+    value:
+      topics === null
+        ? null
+        : value((w) => {
+            w.uvarint(topics.length + 1);
+            for (const t of topics) {
+              const id = uuidFromString(t.topicId);
+              assert(id.length === 16, `topic id ${t.topicId} is not a Kafka Uuid`);
+              w.raw(id);
+              w.compactString(t.topicName);
+              w.int32(t.numPartitions);
+              w.uvarint(1); // PartitionMetadata: none
+              w.uvarint(0);
+            }
+          }),
+  };
+}
+
+function readTopicMetadata(r: Reader): SubscribedTopicMetadata[] {
+  const out: SubscribedTopicMetadata[] = [];
+  const n = r.arrayCount(true);
+  for (let i = 0; i < n; i++) {
+    const topicId = uuidToString(r.raw(16));
+    const topicName = r.string(true);
+    const numPartitions = r.int32();
+    const partitions = r.arrayCount(true);
+    for (let k = 0; k < partitions; k++) {
+      r.int32();
+      const racks = r.arrayCount(true);
+      for (let j = 0; j < racks; j++) r.string(true);
+      r.skipTaggedFields();
+    }
+    r.skipTaggedFields();
+    out.push({ topicId, topicName, numPartitions });
+  }
+  return out;
 }
 
 export function memberMetadataRecord(
@@ -156,6 +210,7 @@ export interface CurrentAssignmentValue {
 
 export type ConsumerRecord =
   | { type: 'epoch'; groupId: string; epoch: number | null }
+  | { type: 'partitionMetadata'; groupId: string; topics: SubscribedTopicMetadata[] | null }
   | { type: 'member'; groupId: string; memberId: string; value: MemberMetadataValue | null }
   | { type: 'targetEpoch'; groupId: string; epoch: number | null }
   | { type: 'target'; groupId: string; memberId: string; value: Partitions | null }
@@ -167,7 +222,7 @@ function valueReader(bytes: Uint8Array): Reader {
   return r;
 }
 
-/** Decodes a record whose key version is 3, 5, 6, 7 or 8; throws RecordFormatError on bad bytes. */
+/** Decodes a record whose key version is 3 to 8; throws RecordFormatError on bad bytes. */
 export function decodeConsumerRecord(
   keyVersion: number,
   keyReader: Reader,
@@ -177,6 +232,12 @@ export function decodeConsumerRecord(
   switch (keyVersion) {
     case ConsumerRecordKey.groupMetadata:
       return { type: 'epoch', groupId, epoch: bytes === null ? null : valueReader(bytes).int32() };
+    case ConsumerRecordKey.partitionMetadata:
+      return {
+        type: 'partitionMetadata',
+        groupId,
+        topics: bytes === null ? null : readTopicMetadata(valueReader(bytes)),
+      };
     case ConsumerRecordKey.targetAssignmentMetadata:
       return { type: 'targetEpoch', groupId, epoch: bytes === null ? null : valueReader(bytes).int32() };
     case ConsumerRecordKey.memberMetadata: {

@@ -3,6 +3,7 @@ import {
   type CurrentAssignmentValue,
   decodeConsumerRecord,
   type MemberMetadataValue,
+  type SubscribedTopicMetadata,
 } from './consumer-records.js';
 import type { Partitions } from './assignors.js';
 import { type CoordinatorRecord, Reader } from './records.js';
@@ -10,6 +11,7 @@ import { type CoordinatorRecord, Reader } from './records.js';
 interface GroupImage {
   epoch: number | null;
   targetEpoch: number;
+  subscribedTopics: SubscribedTopicMetadata[];
   members: Map<string, MemberMetadataValue>;
   targets: Map<string, Partitions>;
   current: Map<string, CurrentAssignmentValue>;
@@ -25,7 +27,14 @@ export class ConsumerGroupReplay {
   #image(groupId: string): GroupImage {
     let image = this.#images.get(groupId);
     if (image === undefined) {
-      image = { epoch: null, targetEpoch: 0, members: new Map(), targets: new Map(), current: new Map() };
+      image = {
+        epoch: null,
+        targetEpoch: 0,
+        subscribedTopics: [],
+        members: new Map(),
+        targets: new Map(),
+        current: new Map(),
+      };
       this.#images.set(groupId, image);
     }
     return image;
@@ -33,7 +42,7 @@ export class ConsumerGroupReplay {
 
   /** Applies one record whose key version is not a classic one; throws RecordFormatError on bad bytes. */
   apply(keyVersion: number, record: CoordinatorRecord): void {
-    if (keyVersion < 3 || keyVersion > 8 || keyVersion === 4) return; // 4: partition metadata, not needed
+    if (keyVersion < 3 || keyVersion > 8) return;
     const keyReader = new Reader(record.key);
     keyReader.int16();
     const r = decodeConsumerRecord(keyVersion, keyReader, record.value);
@@ -42,6 +51,9 @@ export class ConsumerGroupReplay {
       case 'epoch':
         image.epoch = r.epoch;
         if (r.epoch === null) this.#images.delete(r.groupId);
+        break;
+      case 'partitionMetadata':
+        image.subscribedTopics = r.topics ?? [];
         break;
       case 'targetEpoch':
         image.targetEpoch = r.epoch ?? 0;
@@ -68,6 +80,8 @@ export class ConsumerGroupReplay {
       const group = new ConsumerGroup(groupId, now);
       group.groupEpoch = image.epoch;
       group.assignmentEpoch = image.targetEpoch;
+      // What the target was computed for: an unchanged subscription after a restart is no new epoch.
+      group.setSubscribedTopics(image.subscribedTopics);
       for (const [memberId, m] of image.members) {
         const member = new ConsumerGroupMember({ memberId, ...m });
         const current = image.current.get(memberId);

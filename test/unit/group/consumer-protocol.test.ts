@@ -267,12 +267,74 @@ describe('consumer group persistence', () => {
       hb({ memberId: 'a', memberEpoch: ma?.memberEpoch ?? 0, topicPartitions: owned(ma?.assigned ?? null) }),
     );
     assert.equal(next.errorCode, 0);
+    // The subscribed topics' metadata was replayed too: the same subscription is no new epoch.
+    assert.equal(next.memberEpoch, ma?.memberEpoch);
+    assert.equal(restarted.describeConsumerGroup('cg').group?.groupEpoch, before.groupEpoch);
     // Deleting the empty group leaves nothing behind to replay.
     await restarted.consumerGroupHeartbeat(hb({ memberId: 'a', memberEpoch: -1, topicPartitions: null }));
     assert.equal(await restarted.deleteGroup('cg'), 0);
     const third = make(new ManualTimer(0));
     third.loadPartition(0, records);
     assert.equal(third.describeConsumerGroup('cg').errorCode, ErrorCode.GROUP_ID_NOT_FOUND);
+  });
+});
+
+describe('ConsumerGroupPartitionMetadata (key version 4)', () => {
+  it('is written when the subscribed topics change, replayed, and tombstoned with the group', async () => {
+    const records: CoordinatorRecord[] = [];
+    const memory: OffsetsLog = {
+      append: async (_p, rs) => {
+        records.push(...rs);
+      },
+    };
+    const partitions = new Map(topics);
+    const make = () =>
+      new GroupCoordinator({
+        log: memory,
+        timer: new ManualTimer(0),
+        topics: { byName: (n) => partitions.get(n), names: () => partitions.keys() },
+        config: { offsetsTopicNumPartitions: 1, consumerSessionTimeoutMs: 10_000 },
+      });
+    const both = (o: Partial<ConsumerGroupHeartbeatRequest>) =>
+      hb({ subscribedTopicNames: ['orders', 'audit'], ...o });
+    const metadataRecords = () => records.filter((r) => r.key[0] === 0 && r.key[1] === 4);
+    const c = make();
+    c.loadPartition(0, []);
+    const a = await c.consumerGroupHeartbeat(both({ memberId: 'a' }));
+    assert.equal(metadataRecords().length, 1);
+    // Same topics, same sizes: nothing new to write.
+    await c.consumerGroupHeartbeat(
+      both({ memberId: 'a', memberEpoch: a.memberEpoch, topicPartitions: owned(a.assignment) }),
+    );
+    assert.equal(metadataRecords().length, 1);
+    // A topic grew: new metadata and a new group epoch.
+    partitions.set('audit', { topicId: 'AAAAAAAAAAAAAAAAAAAABA', partitions: 3 });
+    const grown = await c.consumerGroupHeartbeat(
+      both({ memberId: 'a', memberEpoch: a.memberEpoch, topicPartitions: owned(a.assignment) }),
+    );
+    assert.equal(grown.memberEpoch, a.memberEpoch + 1);
+    assert.equal(count(grown.assignment), 9);
+    assert.equal(metadataRecords().length, 2);
+
+    const restarted = make();
+    restarted.loadPartition(0, records);
+    const group = restarted.describeConsumerGroup('cg').group;
+    assert.deepEqual(
+      group?.subscribedTopics.map((t) => [t.topicName, t.numPartitions]),
+      [
+        ['orders', 6],
+        ['audit', 3],
+      ],
+    );
+    const again = await restarted.consumerGroupHeartbeat(
+      both({ memberId: 'a', memberEpoch: grown.memberEpoch, topicPartitions: owned(grown.assignment) }),
+    );
+    assert.equal(again.memberEpoch, grown.memberEpoch);
+    assert.equal(metadataRecords().length, 2, 'an unchanged subscription is not written again');
+
+    await restarted.consumerGroupHeartbeat(both({ memberId: 'a', memberEpoch: -1, topicPartitions: null }));
+    assert.equal(await restarted.deleteGroup('cg'), 0);
+    assert.equal(metadataRecords().at(-1)?.value, null, 'deleting the group tombstones its metadata');
   });
 });
 
