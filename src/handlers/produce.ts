@@ -84,6 +84,8 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
     let pending: Promise<PartitionResponse>[] | null = null;
     let pendingSlots: PartitionResponse[][] | null = null;
     let pendingIndexes: number[] | null = null;
+    // The common request (one topic, one partition) is answered from the append's own callback.
+    const single = topicData.length === 1 && topicData[0]!.partitionData.length === 1;
     for (let t = 0; t < topicData.length; t++) {
       const topic = topicData[t]!;
       const partitionResponses: PartitionResponse[] = new Array(topic.partitionData.length);
@@ -93,32 +95,36 @@ export const produceHandler: ApiHandler<ProduceRequest, ProduceResponseInput> = 
       if (counters) counters.produceRequests++;
       for (let i = 0; i < topic.partitionData.length; i++) {
         const p = topic.partitionData[i]!;
-        const r = acksValid
-          ? producePartition(topic.name, p.index, p.records, meta !== undefined, counters, ctx)
-          : partitionError(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
-        if (r instanceof Promise) {
+        if (!acksValid) {
+          partitionResponses[i] = partitionError(p.index, ErrorCode.INVALID_REQUIRED_ACKS);
+          continue;
+        }
+        const done = single
+          ? (r: PartitionResponse) => {
+              partitionResponses[0] = r;
+              return finish(acks, responses);
+            }
+          : null;
+        const r = producePartition(topic.name, p.index, p.records, meta !== undefined, counters, ctx, done);
+        if (!(r instanceof Promise)) {
+          partitionResponses[i] = r;
+        } else if (single) {
+          return r as Promise<ProduceResponseInput | typeof NO_RESPONSE>;
+        } else {
           if (pending === null) {
             pending = [];
             pendingSlots = [];
             pendingIndexes = [];
           }
-          pending.push(r);
+          pending.push(r as Promise<PartitionResponse>);
           pendingSlots!.push(partitionResponses);
           pendingIndexes!.push(i);
-        } else {
-          partitionResponses[i] = r;
         }
       }
     }
     if (pending === null) return finish(acks, responses);
     const slots = pendingSlots!;
     const indexes = pendingIndexes!;
-    if (pending.length === 1) {
-      return pending[0]!.then((r) => {
-        slots[0]![indexes[0]!] = r;
-        return finish(acks, responses);
-      });
-    }
     return Promise.all(pending).then((rs) => {
       for (let k = 0; k < rs.length; k++) slots[k]![indexes[k]!] = rs[k]!;
       return finish(acks, responses);
@@ -153,8 +159,9 @@ function finish(
 }
 
 /**
- * One partition of a request: its answer when it fails the checks, else the append's answer once
- * the append is done. Appends start here, in request order (the log assigns offsets at call time).
+ * One partition of a request: its answer when it fails the checks, else a promise of the append's
+ * answer (passed through `done` when given, which saves a promise and a microtask hop per request).
+ * Appends start here, in request order (the log assigns offsets at call time).
  */
 function producePartition(
   topic: string,
@@ -163,7 +170,8 @@ function producePartition(
   topicKnown: boolean,
   counters: TopicCounters | null,
   ctx: RequestContext,
-): PartitionResponse | Promise<PartitionResponse> {
+  done: ((r: PartitionResponse) => unknown) | null,
+): PartitionResponse | Promise<unknown> {
   const partition = topicKnown ? ctx.services.replicas.partition(topic, index) : undefined;
   if (!partition) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION);
   const failed = (err: unknown): PartitionResponse => {
@@ -201,14 +209,20 @@ function producePartition(
   };
   // The one per-record check Kafka makes, and only for compacted topics: every record needs a key.
   if (partition.log.config.cleanupPolicy.includes('compact')) {
-    return keylessRecords(records, topic, index).then((rejected) => {
+    const answer = keylessRecords(records, topic, index).then((rejected) => {
       if (rejected) {
         if (counters) counters.failedProduceRequests++;
         return rejected;
       }
       return partition.appendAsLeader(records, null).then(appended, failed);
     }, failed);
+    return done === null ? answer : answer.then(done);
   }
   // The log reads the clock itself, and only when it needs it (LogAppendTime, a time-based roll).
-  return partition.appendAsLeader(records, null).then(appended, failed);
+  const appending = partition.appendAsLeader(records, null);
+  if (done === null) return appending.then(appended, failed);
+  return appending.then(
+    (info) => done(appended(info)),
+    (err: unknown) => done(failed(err)),
+  );
 }

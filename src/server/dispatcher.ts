@@ -116,7 +116,8 @@ export function createDispatcher(
       return finishFrame(w, size);
     };
     const onError = (err: unknown): Buffer[] | null => {
-      if (handler.errorResponse) {
+      // A handler asking to close the connection (Produce acks=0 that failed) gets no error response.
+      if (handler.errorResponse && !(err instanceof CloseConnection)) {
         const code = errorCodeOf(err);
         if (!(err instanceof KafkaError)) {
           log.error({ err, api: handler.name, version: apiVersion, connection: conn.id }, 'request failed');
