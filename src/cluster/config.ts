@@ -297,17 +297,19 @@ export const brokerConfigDefs: readonly ConfigDef[] = [
       check: atLeast(1),
     },
   ),
+  // Both at least segment.bytes' own minimum, so a bad value stops the broker at start instead of
+  // failing the internal topic's creation at the first group or transactional request.
   def(
     'offsets.topic.segment.bytes',
     'int',
     '104857600',
-    'segment size of __consumer_offsets (keep it small: faster loads)',
+    'segment size of __consumer_offsets (small: faster loads)',
     {
-      check: atLeast(1),
+      check: atLeast(1048576),
     },
   ),
   def('transaction.state.log.segment.bytes', 'int', '104857600', 'segment size of __transaction_state', {
-    check: atLeast(1),
+    check: atLeast(1048576),
   }),
   def('offsets.retention.minutes', 'int', '10080', 'keep committed offsets of empty groups this long', {
     check: atLeast(1),
