@@ -50,7 +50,12 @@ import { writeFully } from './fs-util.js';
 import type { Log } from './log.js';
 import { type ProducerBatchInfo, type ProducerLastRecord, producerBatchInfo } from './producer-state.js';
 import { CLEANED_SUFFIX, LOG_SUFFIX, offsetFileName, type Segment } from './segment.js';
-import { collectAbortedTransactions, txnIndexFileName, writeTxnIndexSync } from './txn-index.js';
+import {
+  collectAbortedTransactions,
+  txnIndexBases,
+  txnIndexFileName,
+  writeTxnIndexSync,
+} from './txn-index.js';
 
 export interface CleanerOptions {
   /** log.cleaner.backoff.ms: pause between passes (LogManager timer). Default 15000. */
@@ -282,8 +287,11 @@ export class Cleaner {
 
     // 2. Offset map over the dirty part, within the memory budget. Aborted records stay out of it:
     // they must never shadow an earlier committed record with the same key.
+    const indexed = txnIndexBases(log.dir);
     const mapTxns = new CleanedTransactions();
-    mapTxns.addAbortedTransactions(collectAbortedTransactions(log.dir, segmentBases(log), firstDirty, upper));
+    mapTxns.addAbortedTransactions(
+      collectAbortedTransactions(log.dir, segmentBases(log), indexed, firstDirty, upper),
+    );
     const map = new Map<string, number>();
     const budget = this.options.dedupeBufferBytes ?? 134_217_728;
     let used = 0;
@@ -337,6 +345,7 @@ export class Cleaner {
         now,
         deleteRetentionMs: cfg.deleteRetentionMs,
         roundEnd: upper,
+        indexed,
         lastRecords: log.producerState?.lastRecordsOfActiveProducers?.() ?? new Map(),
       });
       if (r === null) return null; // the log changed under us (truncation, retention): try again later
@@ -421,7 +430,7 @@ export class Cleaner {
         // Every aborted transaction touching this segment, so the cleaned index is complete.
         const segEnd = log.segments[log.segments.indexOf(seg) + 1]?.baseOffset ?? groupEnd;
         txns.addAbortedTransactions(
-          collectAbortedTransactions(log.dir, segmentBases(log), seg.baseOffset, segEnd),
+          collectAbortedTransactions(log.dir, segmentBases(log), filter.indexed, seg.baseOffset, segEnd),
         );
         for (const loc of this.#batches(seg)) {
           if (loc.lastOffset < log.logStartOffset) {
@@ -474,6 +483,8 @@ interface RecordFilter {
   deleteRetentionMs: number;
   /** The first offset this pass does not clean: the batch just below it is kept even when emptied. */
   roundEnd: number;
+  /** Segments with a `.txnindex` when the pass began. */
+  indexed: ReadonlySet<number>;
   /** Active producers' last batches, kept (possibly emptied) so their sequence and epoch survive. */
   lastRecords: ReadonlyMap<number, ProducerLastRecord>;
 }

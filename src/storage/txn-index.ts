@@ -85,15 +85,27 @@ export function readTxnIndex(path: string): {
   return { entries, validBytes: pos, fileBytes: buf.length };
 }
 
+/** Base offsets of the segments in `dir` that have a `.txnindex` file (one directory listing). */
+export function txnIndexBases(dir: string): Set<number> {
+  const out = new Set<number>();
+  for (const name of fs.readdirSync(dir)) {
+    if (!name.endsWith(TXN_INDEX_SUFFIX)) continue;
+    const digits = name.slice(0, -TXN_INDEX_SUFFIX.length);
+    if (/^\d{20}$/.test(digits)) out.add(Number(digits));
+  }
+  return out;
+}
+
 /**
  * Aborted transactions overlapping [from, upTo) — lastOffset >= from and firstOffset < upTo —
  * read from the indexes of the segments (`segmentBases`, ascending) starting with the one holding
- * `from`. Stops at the first entry whose last stable offset reaches `upTo`: no later abort can
- * overlap the range.
+ * `from`; `indexed` (from txnIndexBases) spares opening files that do not exist. Stops at the first
+ * entry whose last stable offset reaches `upTo`: no later abort can overlap the range.
  */
 export function collectAbortedTransactions(
   dir: string,
   segmentBases: readonly number[],
+  indexed: ReadonlySet<number>,
   from: number,
   upTo: number,
 ): AbortedTxnEntry[] {
@@ -101,6 +113,7 @@ export function collectAbortedTransactions(
   for (let i = 0; i < segmentBases.length; i++) if (segmentBases[i]! <= from) first = i;
   const out: AbortedTxnEntry[] = [];
   for (let i = first; i < segmentBases.length; i++) {
+    if (!indexed.has(segmentBases[i]!)) continue;
     for (const e of readTxnIndex(join(dir, txnIndexFileName(segmentBases[i]!))).entries) {
       if (e.lastOffset >= from && e.firstOffset < upTo) out.push(e);
       if (e.lastStableOffset >= upTo) return out;
