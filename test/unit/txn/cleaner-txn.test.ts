@@ -5,7 +5,16 @@
  * bound, markers removed only after their delete horizon, and the state rebuilt from a cleaned log.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -15,7 +24,7 @@ import { type DecodedBatch, decodeBatches } from '../../../src/protocol/records/
 import { Cleaner } from '../../../src/storage/cleaner.js';
 import { defaultLogConfig, type LogConfig } from '../../../src/storage/config.js';
 import { Log } from '../../../src/storage/log.js';
-import { readTxnIndex } from '../../../src/storage/txn-index.js';
+import { readTxnIndex, writeTxnIndexSync } from '../../../src/storage/txn-index.js';
 import { withoutUncommittedBatches } from '../../../src/txn/committed-batches.js';
 import { ProducerStateManager } from '../../../src/txn/producer-state-manager.js';
 
@@ -253,5 +262,50 @@ describe('log cleaner with transactions', () => {
     assert.deepEqual(txnIndexEntries(dir), ['0:7[0..1]']);
     assert.ok(statSync(join(dir, '00000000000000000000.txnindex')).size > 0);
     await log.close();
+  });
+
+  it('finishes an interrupted swap with the cleaned .txnindex, at either crash point', async () => {
+    const dir = newDir();
+    const { log } = await open(dir);
+    for (let i = 0; i < 5; i++) await log.append(batch(-1, -1, [[`a${i}`, 'x']], false)); // 0..4
+    log.roll();
+    for (let i = 0; i < 5; i++) await log.append(batch(-1, -1, [[`b${i}`, 'x']], false)); // 5..9
+    log.roll();
+    await log.append(batch(-1, -1, [['c', 'x']], false)); // 10
+    await log.close();
+    const entry = (producerId: number, firstOffset: number, lastOffset: number) => ({
+      producerId,
+      firstOffset,
+      lastOffset,
+      lastStableOffset: lastOffset + 1,
+    });
+    const name = (base: number, suffix: string) => join(dir, `${String(base).padStart(20, '0')}${suffix}`);
+    const crashAfterCommitPoint = () => {
+      // The cleaner wrote segment 0's output and index (one retained abort), then the marker.
+      copyFileSync(name(0, '.log'), name(0, '.log.cleaned'));
+      writeTxnIndexSync(name(0, '.txnindex.cleaned'), [entry(3, 1, 2)]);
+      writeTxnIndexSync(name(0, '.txnindex'), [entry(1, 0, 1), entry(3, 1, 2)]);
+      writeTxnIndexSync(name(5, '.txnindex'), [entry(2, 5, 6)]);
+      writeFileSync(join(dir, 'cleaner-swap'), JSON.stringify({ base: 0, replaced: [0, 5] }));
+    };
+
+    // The log alone finishes the swap (a producer state would then rebuild the entries past its
+    // snapshot from the log's markers, which this synthetic log has none of).
+    crashAfterCommitPoint();
+    const first = await Log.open(dir, config());
+    assert.deepEqual(txnIndexEntries(dir), ['0:3[1..2]']);
+    assert.ok(!existsSync(join(dir, 'cleaner-swap')));
+    await first.close();
+
+    // Second crash point: the index was already renamed in, the segment files not yet.
+    for (const f of readdirSync(dir)) if (f.endsWith('.txnindex')) unlinkSync(join(dir, f));
+    crashAfterCommitPoint();
+    unlinkSync(name(5, '.txnindex'));
+    copyFileSync(name(0, '.txnindex.cleaned'), name(0, '.txnindex'));
+    unlinkSync(name(0, '.txnindex.cleaned'));
+    const second = await Log.open(dir, config());
+    assert.deepEqual(txnIndexEntries(dir), ['0:3[1..2]'], 'the index moved in before the crash stays');
+    assert.ok(!readdirSync(dir).some((f) => f.endsWith('.cleaned')));
+    await second.close();
   });
 });
