@@ -2,14 +2,14 @@
  * Start-up and footprint figures for the README's "Gregor next to Kafka" table:
  *  - `gregor serve`: process spawn → 'listening' log line, → first TCP connection accepted, and → the
  *    first ApiVersions request answered on it (codec modules load on first use);
- *  - idle resident memory of `gregor serve` a few seconds after start (VmRSS), with and without
- *    a topic and a client having connected;
+ *  - idle resident memory of `gregor serve` a few seconds after start (VmRSS), and again a few
+ *    seconds after a little traffic (a KafkaJS producer creating a topic and sending 1 000 messages);
  *  - embedded: startBroker() → a KafkaJS producer's first acknowledged message (connect included);
  *  - install size: the package as npm would pack it, and its production dependencies on disk.
  * Prints figures; never fails on time.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -48,9 +48,14 @@ const API_VERSIONS_V0 = Buffer.from([0, 0, 0, 10, 0, 18, 0, 0, 0, 0, 0, 1, 0xff,
  * One `gregor serve` run: ms to 'listening', to first accepted connection, to the first
  * ApiVersions answer on it (codecs load on first use), CPU ms at 'listening', idle RSS (KiB).
  */
-async function serveOnce(
-  measureRss: boolean,
-): Promise<{ listening: number; connected: number; answered: number; cpu: number; rss: number }> {
+async function serveOnce(measureRss: boolean): Promise<{
+  listening: number;
+  connected: number;
+  answered: number;
+  cpu: number;
+  rss: number;
+  rssAfterTraffic: number;
+}> {
   const dir = mkdtempSync(join(tmpdir(), 'gregor-bench-'));
   const t0 = performance.now();
   const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--data-dir', dir], {
@@ -86,16 +91,32 @@ async function serveOnce(
   });
   const answered = performance.now() - t0;
   let rss = 0;
+  let rssAfterTraffic = 0;
   if (measureRss) {
     await sleep(3000);
     rss = rssKiB(child.pid!);
+    await littleTraffic(port);
+    await sleep(3000);
+    rssAfterTraffic = rssKiB(child.pid!);
   }
   await new Promise<void>((res) => {
     child.once('exit', () => res());
     child.kill('SIGTERM');
   });
   rmSync(dir, { recursive: true, force: true });
-  return { listening, connected, answered, cpu, rss };
+  return { listening, connected, answered, cpu, rss, rssAfterTraffic };
+}
+
+/** A topic auto-created and 1 000 small messages in 10 acknowledged batches, then disconnect. */
+async function littleTraffic(port: number): Promise<void> {
+  const kafka = new kafkajs.Kafka({ brokers: [`127.0.0.1:${port}`], logLevel: kafkajs.logLevel.NOTHING });
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  for (let b = 0; b < 10; b++) {
+    const messages = Array.from({ length: 100 }, (_, i) => ({ value: `message ${b * 100 + i}` }));
+    await producer.send({ topic: 'traffic', messages });
+  }
+  await producer.disconnect();
 }
 
 async function embeddedFirstAck(): Promise<number> {
@@ -125,7 +146,17 @@ function duKiB(path: string): number {
 async function main(): Promise<void> {
   const serves: { listening: number; connected: number; answered: number; cpu: number }[] = [];
   for (let i = 0; i < RUNS; i++) serves.push(await serveOnce(false));
-  console.log(`(${process.version}; medians of runs on a possibly shared machine: wall times vary with load)`);
+  // bin/gregor runs the esbuild bundle when `npm run build` made one after the last tsc (see there).
+  const bundled =
+    existsSync(join(ROOT, 'dist', 'bundle', 'main.js')) &&
+    statSync(join(ROOT, 'dist', 'bundle', 'main.js')).mtimeMs >=
+      statSync(join(ROOT, 'dist', 'src', 'cli', 'main.js')).mtimeMs;
+  console.log(
+    `(${process.version}; medians of runs on a possibly shared machine: wall times vary with load)`,
+  );
+  console.log(
+    `gregor serve runs ${bundled ? 'the bundle (dist/bundle)' : 'the tsc output module by module (dist/src)'}`,
+  );
   console.log(
     `gregor serve, spawn → 'listening' log line: median ${median(serves.map((s) => s.listening)).toFixed(0)} ms (${RUNS} runs)`,
   );
@@ -139,9 +170,17 @@ async function main(): Promise<void> {
     `gregor serve, CPU time (user+system) used by 'listening': median ${median(serves.map((s) => s.cpu)).toFixed(0)} ms (load-independent)`,
   );
   const rss: number[] = [];
-  for (let i = 0; i < Math.min(RUNS, 3); i++) rss.push((await serveOnce(true)).rss);
+  const rssAfterTraffic: number[] = [];
+  for (let i = 0; i < Math.min(RUNS, 3); i++) {
+    const r = await serveOnce(true);
+    rss.push(r.rss);
+    rssAfterTraffic.push(r.rssAfterTraffic);
+  }
   console.log(
     `gregor serve, idle RSS 3 s after start (no topics): median ${(median(rss) / 1024).toFixed(1)} MiB (${rss.length} runs)`,
+  );
+  console.log(
+    `gregor serve, idle RSS 3 s after a little traffic (1 topic, 1 000 messages produced): median ${(median(rssAfterTraffic) / 1024).toFixed(1)} MiB`,
   );
   const nodeRss = execFileSync(process.execPath, [
     '-e',
