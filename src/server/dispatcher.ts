@@ -84,7 +84,7 @@ export function createDispatcher(
     let body: unknown;
     let clientId: string | null;
     try {
-      clientId = decodeRequestHeader(reader, headerVersion).clientId;
+      clientId = readClientId(reader, frame, headerVersion, conn);
       body = codec.decodeRequest(reader, apiVersion);
     } catch (err) {
       if (err instanceof DecodeError || err instanceof RangeError) {
@@ -138,6 +138,49 @@ export function createDispatcher(
     return encode(result);
   };
   return dispatch;
+}
+
+/** Longest client id a connection keeps as bytes to compare (longer ones are decoded every time). */
+const CLIENT_ID_CACHE_MAX_BYTES = 256;
+/** Where a request header's client id starts (after apiKey, apiVersion, correlationId and its int16 length). */
+const CLIENT_ID_OFFSET = HEADER_FIXED_BYTES + 2;
+
+/**
+ * Reads the request header and returns its client id, leaving `reader` at the body. A client id
+ * equal byte for byte to the connection's previous one is not decoded again (one string less per
+ * request); the header's tagged fields carry nothing the broker reads.
+ */
+function readClientId(reader: Reader, frame: Buffer, headerVersion: number, conn: Connection): string | null {
+  const cached = conn.clientIdCache;
+  if (headerVersion >= 1 && cached != null && frame.length >= CLIENT_ID_OFFSET) {
+    const bytes = cached.bytes;
+    const len = bytes.length;
+    if (frame.readInt16BE(HEADER_FIXED_BYTES) === len && CLIENT_ID_OFFSET + len <= frame.length) {
+      let same = true;
+      for (let i = 0; i < len; i++) {
+        if (frame[CLIENT_ID_OFFSET + i] !== bytes[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) {
+        reader.skip(CLIENT_ID_OFFSET + len, 'clientId');
+        if (headerVersion >= 2) reader.unknownTaggedFields();
+        return cached.value;
+      }
+    }
+  }
+  const clientId = decodeRequestHeader(reader, headerVersion).clientId;
+  if (clientId !== null && headerVersion >= 1) {
+    const len = frame.readInt16BE(HEADER_FIXED_BYTES);
+    // A copy: a view would keep the whole socket chunk the frame came in alive.
+    if (len <= CLIENT_ID_CACHE_MAX_BYTES)
+      conn.clientIdCache = {
+        bytes: Buffer.from(frame.subarray(CLIENT_ID_OFFSET, CLIENT_ID_OFFSET + len)),
+        value: clientId,
+      };
+  }
+  return clientId;
 }
 
 /** APIs nearly every client calls first; their codecs are worth loading before they are asked for. */
