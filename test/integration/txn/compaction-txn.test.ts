@@ -142,17 +142,19 @@ describe('compaction of transactional data (KafkaJS)', () => {
       topics: [{ topic: 'eos-in', partitions: [{ partition: 0, offset: '10' }] }],
     });
     await abort.abort();
-    await producer.disconnect();
     const afterAbort = await highWatermark(kafka, '__consumer_offsets');
 
     // Another group's commit after the roll time starts a new segment: the transactions' records
     // are in an inactive one, which the cleaner may compact.
     await sleep(ROLL_MS + 100);
-    await admin.setOffsets({
-      groupId: 'other-group',
-      topic: 'eos-in',
-      partitions: [{ partition: 0, offset: '1' }],
+    const other = await producer.transaction();
+    await other.send({ topic: 'eos-out', messages: [{ value: 'other' }] });
+    await other.sendOffsets({
+      consumerGroupId: 'other-group',
+      topics: [{ topic: 'eos-in', partitions: [{ partition: 0, offset: '1' }] }],
     });
+    await other.commit();
+    await producer.disconnect();
     await compactedUpTo(broker, '__consumer_offsets', afterAbort);
 
     await broker.kill();
