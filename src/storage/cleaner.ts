@@ -306,8 +306,8 @@ export class Cleaner {
         if (loc.lastOffset < firstDirty) continue;
         const batch = seg.readAt(loc.position, loc.size);
         const info = producerBatchInfo(batch, 0, loc.baseOffset);
-        if (info?.isControl) {
-          mapTxns.onControlBatchRead(info.producerId, info.controlType, loc.lastOffset);
+        if ((batch.readInt16BE(BatchOffsets.attributes) & BatchAttributes.control) !== 0) {
+          if (info !== null) mapTxns.onControlBatchRead(info.producerId, info.controlType, loc.lastOffset);
           mapEnd = loc.lastOffset + 1;
           continue;
         }
