@@ -132,7 +132,93 @@ function txnIndexEntries(dir: string): string[] {
   return out;
 }
 
+/** Deterministic pseudo-random numbers. */
+function rng(seed: number): () => number {
+  let x = seed >>> 0;
+  return () => {
+    x = (x * 1664525 + 1013904223) >>> 0;
+    return x / 2 ** 32;
+  };
+}
+
 describe('log cleaner with transactions', () => {
+  for (const seed of [1, 2, 3, 4]) {
+    it(`random transactions, rolls and passes keep each key's last committed value (seed ${seed})`, async () => {
+      const dir = newDir();
+      const { log, state } = await open(dir);
+      let now = 10_000_000;
+      const cleaner = new Cleaner({ now: () => now });
+      const rand = rng(seed);
+      const producers = [11, 12, 13];
+      const seq = new Map<number, number>(producers.map((p) => [p, 0]));
+      /** Open transactions: producer → its records so far. */
+      const openTxns = new Map<number, Array<{ offset: number; key: string; value: string | null }>>();
+      const committedRecords: Array<{ offset: number; key: string; value: string | null }> = [];
+      const randomRecords = (n: number) =>
+        Array.from({ length: n }, (): [string, string | null] => [
+          `k${Math.floor(rand() * 8)}`,
+          rand() < 0.1 ? null : `v${Math.floor(rand() * 1e6)}`,
+        ]);
+      for (let step = 0; step < 300; step++) {
+        const r = rand();
+        if (r < 0.3) {
+          const kv = randomRecords(1 + Math.floor(rand() * 3));
+          const at = await log.append(batch(-1, -1, kv, false));
+          kv.forEach(([key, value], i) => committedRecords.push({ offset: at.firstOffset + i, key, value }));
+        } else if (r < 0.7) {
+          const p = producers[Math.floor(rand() * producers.length)]!;
+          const kv = randomRecords(1 + Math.floor(rand() * 3));
+          const at = await log.append(batch(p, seq.get(p)!, kv, true));
+          seq.set(p, seq.get(p)! + kv.length);
+          const recs = openTxns.get(p) ?? [];
+          kv.forEach(([key, value], i) => recs.push({ offset: at.firstOffset + i, key, value }));
+          openTxns.set(p, recs);
+        } else if (r < 0.8) {
+          const p = [...openTxns.keys()][Math.floor(rand() * openTxns.size)];
+          if (p === undefined) continue;
+          const commit = rand() < 0.5;
+          await log.append(marker(p, commit));
+          if (commit) committedRecords.push(...openTxns.get(p)!);
+          openTxns.delete(p);
+        } else if (r < 0.88) {
+          log.roll();
+        } else {
+          now += 400;
+          await cleaner.clean(log);
+        }
+      }
+      for (const [p, recs] of openTxns) {
+        await log.append(marker(p, true));
+        committedRecords.push(...recs);
+      }
+      log.roll();
+      await cleaner.clean(log);
+      // Past every horizon: tombstones may go (deleted keys are left out of the comparison).
+      now += DELETE_RETENTION_MS * 10;
+      await cleaner.clean(log);
+
+      // Each key's last committed record (by offset) survives; nothing aborted is visible.
+      const last = new Map<string, { offset: number; value: string | null }>();
+      for (const rec of committedRecords.sort((a, b) => a.offset - b.offset)) last.set(rec.key, rec);
+      const expected = [...last.entries()]
+        .filter(([, v]) => v.value !== null)
+        .map(([key, v]) => `${key}=${v.value}@${v.offset}`)
+        .sort();
+      const seen = (await committed(log, state)).filter((l) => !l.includes('=null@')).sort();
+      assert.deepEqual(seen, expected);
+      assert.equal(state.firstUnstableOffset(), null);
+      await log.close();
+      for (const f of readdirSync(dir)) if (f.endsWith('.snapshot')) unlinkSync(join(dir, f));
+      const again = await open(dir);
+      assert.equal(again.state.firstUnstableOffset(), null);
+      assert.deepEqual(
+        (await committed(again.log, again.state)).filter((l) => !l.includes('=null@')).sort(),
+        expected,
+      );
+      await again.log.close();
+    });
+  }
+
   it('an aborted record never replaces a committed one with its key, and is discarded', async () => {
     const dir = newDir();
     const { log, state } = await open(dir);
