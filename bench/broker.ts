@@ -6,6 +6,8 @@
  * connection time. Figures only; nothing here fails on a number.
  *
  *   npm run build && node dist/bench/broker.js [messages-batch-1] [messages-batch-50]
+ *
+ * A batch-50 count of 0 runs the batch-1 figures only (for A/B runs of two builds).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -191,6 +193,7 @@ async function main(): Promise<void> {
     const batch1 = ['batch.num.messages=1', 'linger.ms=0', 'queue.buffering.max.messages=1000000'];
     await produce(broker, 'b1-acks0', file1, N1, [...batch1, 'acks=0'], 'produce batch 1, acks=0');
     await produce(broker, 'b1-acks1', file1, N1, [...batch1, 'acks=1'], 'produce batch 1, acks=1');
+    if (N50 === 0) return;
     await produce(
       broker,
       'b50',

@@ -80,12 +80,11 @@ export class Partition {
   appendAsLeader(batches: Buffer, appendTime: number | null): Promise<AppendInfo> {
     if (this.#deleted)
       return Promise.reject(new KafkaError(ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, 'partition deleted'));
-    return this.log.append(batches, this.leaderEpoch, appendTime).then(this.#onAppended);
+    return this.log.append(batches, this.leaderEpoch, appendTime, this.#onAppended);
   }
 
-  readonly #onAppended = (info: AppendInfo): AppendInfo => {
+  readonly #onAppended = (info: AppendInfo): void => {
     this.#advanceHighWatermark(info.lastOffset + 1);
-    return info;
   };
 
   #advanceHighWatermark(offset: number): void {

@@ -59,12 +59,14 @@ function mapStorageError(err: unknown): never {
   throw err;
 }
 
-function toAppendInfo(r: {
+interface StorageAppendResult {
   firstOffset: number;
   lastOffset: number;
   appendTime: number;
   logStartOffset: number;
-}): AppendInfo {
+}
+
+function toAppendInfo(r: StorageAppendResult): AppendInfo {
   return {
     firstOffset: r.firstOffset,
     lastOffset: r.lastOffset,
@@ -101,13 +103,40 @@ class StorageLogAdapter implements PartitionLog {
     return this.#log.config;
   }
 
-  append(batches: Buffer, leaderEpoch: number, appendTime: number | null): Promise<AppendInfo> {
+  append(
+    batches: Buffer,
+    leaderEpoch: number,
+    appendTime: number | null,
+    onAppended?: (info: AppendInfo) => void,
+  ): Promise<AppendInfo> {
     // Without an append time the log reads its clock only when it needs one (LogAppendTime, a
     // time-based roll): one Date.now() less per produce request.
-    return this.#log
-      .append(batches, appendTime === null ? { leaderEpoch } : { leaderEpoch, appendTime })
-      .then(toAppendInfo, this.#onAppendError);
+    const appending = this.#log.append(
+      batches,
+      appendTime === null ? { leaderEpoch } : { leaderEpoch, appendTime },
+    );
+    if (onAppended === undefined) return appending.then(toAppendInfo, this.#onAppendError);
+    // The partition passes the same listener every time: its two callbacks are made once.
+    if (this.#listener !== onAppended) {
+      this.#listener = onAppended;
+      this.#settled = [
+        (r) => {
+          const info = toAppendInfo(r);
+          onAppended(info);
+          return info;
+        },
+        (err) => {
+          const info = this.#onAppendError(err);
+          onAppended(info);
+          return info;
+        },
+      ];
+    }
+    return appending.then(this.#settled![0], this.#settled![1]);
   }
+
+  #listener: ((info: AppendInfo) => void) | null = null;
+  #settled: [(r: StorageAppendResult) => AppendInfo, (err: unknown) => AppendInfo] | null = null;
 
   readonly #onAppendError = (err: unknown): AppendInfo => {
     // A retried batch the producer state already holds: acknowledged with its original offsets.
