@@ -430,47 +430,48 @@ export class ConsumerProtocolCoordinator {
     });
   }
 
-  /** Topic names a member subscribes to, by list or by regex, that exist. */
-  #subscribedTopics(member: ConsumerGroupMember): Set<string> {
-    const names = new Set<string>();
-    for (const n of member.subscribedTopicNames) if (this.#topics.byName(n) !== undefined) names.add(n);
-    if (member.subscribedTopicRegex !== null && member.subscribedTopicRegex !== '') {
-      let re: RegExp | null = null;
-      try {
-        re = new RegExp(`^(?:${member.subscribedTopicRegex})$`);
-      } catch {
-        re = null;
-      }
-      if (re !== null)
-        for (const n of this.#topics.names()) if (!n.startsWith('__') && re.test(n)) names.add(n);
+  /** Existing topics (internal ones excepted) whose whole name a subscription regex matches. */
+  #topicsMatching(regex: string): string[] {
+    let re: RegExp;
+    try {
+      re = new RegExp(`^(?:${regex})$`);
+    } catch {
+      return [];
     }
-    return names;
+    const out: string[] = [];
+    for (const n of this.#topics.names()) if (!n.startsWith('__') && re.test(n)) out.push(n);
+    return out;
   }
 
   /** Whether a member subscribes to `topic`, by name or by a regex that matches it (OffsetDelete). */
   isSubscribedToTopic(group: ConsumerGroup, topic: string): boolean {
     for (const m of group.members.values()) {
-      if (m.subscribedTopicNames.includes(topic) || this.#subscribedTopics(m).has(topic)) return true;
+      if (m.subscribedTopicNames.includes(topic)) return true;
+      const re = m.subscribedTopicRegex;
+      if (re !== null && re !== '' && this.#topicsMatching(re).includes(topic)) return true;
     }
     return false;
   }
 
   /** Recomputes the target when membership, subscriptions or the subscribed topics changed. */
   #maybeComputeTarget(group: ConsumerGroup): void {
-    const subscribed = new Map<string, Set<string>>();
-    const topics = new Map<string, number>();
-    const metadata = new Map<string, SubscribedTopicMetadata>();
+    // This runs on every heartbeat: look each distinct name and regex up once, not once per
+    // member (members of a group mostly share one subscription).
+    const names = new Set<string>();
+    const regexes = new Map<string, string[]>();
     for (const m of group.members.values()) {
-      const ids = new Set<string>();
-      for (const name of this.#subscribedTopics(m)) {
-        const t = this.#topics.byName(name);
-        if (t === undefined) continue;
-        ids.add(t.topicId);
-        topics.set(t.topicId, t.partitions);
-        metadata.set(t.topicId, { topicId: t.topicId, topicName: name, numPartitions: t.partitions });
-      }
-      subscribed.set(m.memberId, ids);
+      for (const n of m.subscribedTopicNames) names.add(n);
+      const re = m.subscribedTopicRegex;
+      if (re !== null && re !== '' && !regexes.has(re)) regexes.set(re, this.#topicsMatching(re));
     }
+    const metadata = new Map<string, SubscribedTopicMetadata>();
+    const see = (name: string) => {
+      const t = this.#topics.byName(name);
+      if (t === undefined || metadata.has(t.topicId)) return;
+      metadata.set(t.topicId, { topicId: t.topicId, topicName: name, numPartitions: t.partitions });
+    };
+    for (const n of names) see(n);
+    for (const matched of regexes.values()) for (const n of matched) see(n);
     const sorted = [...metadata.values()].sort((a, b) =>
       a.topicId < b.topicId ? -1 : a.topicId > b.topicId ? 1 : 0,
     );
@@ -485,12 +486,22 @@ export class ConsumerProtocolCoordinator {
       serverAssignors.get(group.assignorName(this.#config.consumerDefaultAssignor)) ??
       serverAssignors.get('uniform');
     if (assignor === undefined) return;
+    const idOf = (name: string) => this.#topics.byName(name)?.topicId;
+    const topics = new Map(sorted.map((t) => [t.topicId, t.numPartitions]));
     group.target = assignor.assign({
-      members: [...group.members.values()].map((m) => ({
-        memberId: m.memberId,
-        subscribed: subscribed.get(m.memberId) ?? new Set(),
-        current: group.target.get(m.memberId) ?? new Map(),
-      })),
+      members: [...group.members.values()].map((m) => {
+        const subscribed = new Set<string>();
+        for (const n of m.subscribedTopicNames) {
+          const id = idOf(n);
+          if (id !== undefined) subscribed.add(id);
+        }
+        const matched = m.subscribedTopicRegex === null ? undefined : regexes.get(m.subscribedTopicRegex);
+        for (const n of matched ?? []) {
+          const id = idOf(n);
+          if (id !== undefined) subscribed.add(id);
+        }
+        return { memberId: m.memberId, subscribed, current: group.target.get(m.memberId) ?? new Map() };
+      }),
       topics,
     });
     group.assignmentEpoch = group.groupEpoch;
