@@ -1,11 +1,12 @@
 /**
  * The admin HTTP server (`admin.listener`, off by default): Prometheus /metrics, /health (the
- * process answers) and /ready (the broker serves clients, `__consumer_offsets` loaded). Loopback by default; it has no
+ * process answers) and /ready (the broker serves clients, `__consumer_offsets` and `__transaction_state` loaded). Loopback by default; it has no
  * authentication, so bind it to an address only trusted scrapers reach.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { Logger } from '../core/log.js';
 import { groupsLoaded, OFFSETS_TOPIC } from '../group/offsets-topic.js';
+import { TRANSACTION_STATE_TOPIC } from '../txn/coordinator.js';
 import type { Broker } from '../server/broker.js';
 import { renderMetrics } from './prometheus.js';
 
@@ -110,6 +111,7 @@ export class AdminServer {
   #notReadyReason(): string | null {
     if (!this.#broker.serving) return 'not serving';
     if (!groupsLoaded(this.#broker.services)) return `loading ${OFFSETS_TOPIC}`;
+    if (!this.#broker.transactionsLoaded) return `loading ${TRANSACTION_STATE_TOPIC}`;
     return null;
   }
 

@@ -76,6 +76,11 @@ export class Broker {
     return this.#listeners.length > 0 && this.#stopping === null && this.metrics.startedAt > 0;
   }
 
+  /** False while `__transaction_state` is being replayed (transactional requests wait for it). */
+  get transactionsLoaded(): boolean {
+    return this.#txn?.loaded ?? false;
+  }
+
   /** The bound port of each listener, in `listeners` order. */
   get ports(): number[] {
     return this.#listeners.map((l) => l.port);

@@ -111,6 +111,15 @@ export class TxnRuntime implements TxnHost {
     return this.#coordinator;
   }
 
+  /**
+   * Whether transactional requests are served without COORDINATOR_LOAD_IN_PROGRESS: true without
+   * `__transaction_state` (nothing to load), else once the coordinator replayed it.
+   */
+  get loaded(): boolean {
+    if (this.#coordinator !== null) return this.#coordinator.isLoaded;
+    return this.#services?.metadata.topic(TRANSACTION_STATE_TOPIC) === undefined;
+  }
+
   /** The coordinator if it exists (admin APIs do not create it). */
   existingCoordinator(): TransactionCoordinator | null {
     return this.#coordinator;
