@@ -1150,6 +1150,37 @@ export class GroupCoordinator {
     return result;
   }
 
+  /**
+   * Kafka's checks of a TxnOffsetCommit against the group (OffsetMetadataManager
+   * validateTransactionalOffsetCommit): an error code, NONE when the commit may go on. Versions
+   * before 3 carry no member: generation -1 and an empty member id pass. Unlike OffsetCommit, a
+   * rebalance in progress does not refuse it, and a stale member epoch of a consumer-protocol group
+   * answers ILLEGAL_GENERATION.
+   */
+  validateTransactionalOffsetCommit(
+    groupId: string,
+    memberId: string,
+    groupInstanceId: string | null,
+    generationId: number,
+  ): number {
+    const group = this.#offsetsGroup(groupId);
+    if (group === undefined) return generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+    if (group instanceof ClassicGroup) {
+      if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
+      if (generationId < 0 && group.is(GroupState.Empty)) return ErrorCode.NONE;
+      if (generationId >= 0 || memberId !== '' || groupInstanceId !== null) {
+        const invalid = group.validateMember(memberId, groupInstanceId);
+        if (invalid !== ErrorCode.NONE) return invalid;
+        if (generationId !== group.generationId) return ErrorCode.ILLEGAL_GENERATION;
+      }
+      return ErrorCode.NONE;
+    }
+    if (generationId < 0 && group.members.size === 0) return ErrorCode.NONE;
+    const member = group.members.get(memberId);
+    if (member === undefined) return ErrorCode.UNKNOWN_MEMBER_ID;
+    return generationId === member.memberEpoch ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
+  }
+
   #validateOffsetCommit(group: ClassicGroup, req: OffsetCommitRequest): number {
     if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;
     // generation -1 with no member: the admin client or a consumer without group management.

@@ -282,6 +282,21 @@ export class TxnRuntime implements TxnHost {
     return out;
   }
 
+  /** The group's verdict on a transactional offset commit's member fields (see GroupCoordinator). */
+  validateTransactionalOffsetCommit(
+    groupId: string,
+    memberId: string,
+    groupInstanceId: string | null,
+    generationId: number,
+  ): number {
+    return groupRuntime(this.services).coordinator.validateTransactionalOffsetCommit(
+      groupId,
+      memberId,
+      groupInstanceId,
+      generationId,
+    );
+  }
+
   /** The `__consumer_offsets` partition of a group (creating the topic when needed). */
   async offsetsPartitionFor(groupId: string): Promise<number> {
     const runtime = groupRuntime(this.services);
