@@ -96,6 +96,8 @@ export class GroupRuntime implements GroupServices {
   async #load(): Promise<void> {
     const n = this.coordinator.config.offsetsTopicNumPartitions;
     await this.topicReady;
+    const started = Date.now();
+    let replayed = 0;
     for (let p = 0; p < n; p++) {
       const records: CoordinatorRecord[] = [];
       try {
@@ -107,8 +109,18 @@ export class GroupRuntime implements GroupServices {
           'replaying __consumer_offsets stopped early',
         );
       }
+      replayed += records.length;
       this.coordinator.loadPartition(p, records);
     }
+    this.#services.logger.info(
+      {
+        partitions: n,
+        records: replayed,
+        groups: this.coordinator.groupCount + this.coordinator.consumer.groups.size,
+        ms: Date.now() - started,
+      },
+      `loaded ${OFFSETS_TOPIC}`,
+    );
   }
 
   #ensureTopic(partitions: number): Promise<void> {

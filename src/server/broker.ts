@@ -134,6 +134,14 @@ export class Broker {
     this.#services = services;
     await services.controller.startup();
     txn.start(services);
+    // As Kafka's coordinators do at start, replay __consumer_offsets when it exists, instead of at
+    // the first group request (loaded lazily: a broker without groups never loads the group code).
+    if (store.topic('__consumer_offsets') !== undefined)
+      import('../group/offsets-topic.js')
+        .then((m) => m.groupRuntime(services))
+        .catch((err: unknown) =>
+          this.log.error({ err: String(err) }, 'starting the group coordinator failed'),
+        );
     const handlers = createHandlers(txnHandlers(txn));
     const dispatch = createDispatcher(new Map(handlers.map((h) => [h.apiKey, h])), services, this.log);
     const bounds = {

@@ -76,6 +76,10 @@ describe('/ready waits for __consumer_offsets to load', () => {
     }
 
     await broker.restart();
+    // The broker replays __consumer_offsets at start, before any group request or probe asks.
+    const loaded = () => broker.logs.filter((l) => l.msg === 'loaded __consumer_offsets').length;
+    for (let i = 0; i < READY_POLLS_MAX && loaded() < 2; i++) await new Promise((r) => setTimeout(r, 25));
+    assert.equal(loaded(), 2, 'loaded at start, as at the first start');
     let ready: Response | null = null;
     for (let i = 0; i < READY_POLLS_MAX; i++) {
       ready = await fetch(`${adminUrl(broker)}/ready`);
