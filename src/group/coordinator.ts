@@ -1157,13 +1157,14 @@ export class GroupCoordinator {
    * rebalance in progress does not refuse it, and a stale member epoch of a consumer-protocol group
    * answers ILLEGAL_GENERATION.
    */
-  validateTransactionalOffsetCommit(
-    groupId: string,
-    memberId: string,
-    groupInstanceId: string | null,
-    generationId: number,
-  ): number {
-    const group = this.#offsetsGroup(groupId);
+  validateTransactionalOffsetCommit(req: {
+    groupId: string;
+    memberId: string;
+    groupInstanceId: string | null;
+    generationId: number;
+  }): number {
+    const { memberId, groupInstanceId, generationId } = req;
+    const group = this.#offsetsGroup(req.groupId);
     if (group === undefined) return generationId < 0 ? ErrorCode.NONE : ErrorCode.ILLEGAL_GENERATION;
     if (group instanceof ClassicGroup) {
       if (group.is(GroupState.Dead)) return ErrorCode.COORDINATOR_NOT_AVAILABLE;

@@ -253,12 +253,7 @@ export function txnHandlers(rt: TxnRuntime): ApiHandler[] {
         const partition = await rt.offsetsPartitionFor(req.groupId);
         if (m.state !== TxnState.Ongoing || !m.partitions.has(txnPartitionKey(OFFSETS_TOPIC, partition)))
           return all(ErrorCode.INVALID_TXN_STATE);
-        const invalid = rt.validateTransactionalOffsetCommit(
-          req.groupId,
-          req.memberId,
-          req.groupInstanceId,
-          req.generationId,
-        );
+        const invalid = rt.groupCoordinator().validateTransactionalOffsetCommit(req);
         if (invalid !== ErrorCode.NONE) return all(invalid);
         const now = Date.now();
         const records = [];

@@ -6,6 +6,7 @@
  */
 import { ErrorCode, KafkaError } from '../errors.js';
 import { recordsOf } from '../group/batch-codec.js';
+import type { GroupCoordinator } from '../group/coordinator.js';
 import type { CommittedOffset } from '../group/offsets.js';
 import { groupRuntime, OFFSETS_TOPIC } from '../group/offsets-topic.js';
 import { decodeCoordinatorRecord } from '../group/records.js';
@@ -282,19 +283,9 @@ export class TxnRuntime implements TxnHost {
     return out;
   }
 
-  /** The group's verdict on a transactional offset commit's member fields (see GroupCoordinator). */
-  validateTransactionalOffsetCommit(
-    groupId: string,
-    memberId: string,
-    groupInstanceId: string | null,
-    generationId: number,
-  ): number {
-    return groupRuntime(this.services).coordinator.validateTransactionalOffsetCommit(
-      groupId,
-      memberId,
-      groupInstanceId,
-      generationId,
-    );
+  /** The broker's group coordinator (TxnOffsetCommit asks it about the member a commit names). */
+  groupCoordinator(): GroupCoordinator {
+    return groupRuntime(this.services).coordinator;
   }
 
   /** The `__consumer_offsets` partition of a group (creating the topic when needed). */

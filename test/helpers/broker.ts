@@ -49,6 +49,12 @@ export class BrokerProcess {
     return `127.0.0.1:${this.#port}`;
   }
 
+  /** The admin HTTP server's URL of the current run (with `admin.listener` set), from its listening line. */
+  get adminUrl(): string | undefined {
+    const url = this.logs.filter((l) => l.msg === 'listening').at(-1)?.adminUrl;
+    return typeof url === 'string' ? url : undefined;
+  }
+
   get pid(): number | undefined {
     return this.#child?.pid;
   }

@@ -7,13 +7,8 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
-import kafkajs from 'kafkajs';
 import { BrokerProcess } from '../../helpers/broker.js';
-
-const { Kafka, logLevel } = kafkajs;
-process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-
-type KafkaClient = InstanceType<typeof Kafka>;
+import { type KafkaClient, kafkajsClient, readFromBeginning } from '../../helpers/kafkajs.js';
 
 /** How long a test waits for the cleaner to have passed over a log. */
 const COMPACTION_WAIT_MS = 20_000;
@@ -31,14 +26,7 @@ const OVERRIDES = {
   'log.cleaner.min.cleanable.ratio': '0.01',
 };
 
-function client(bootstrap: string): KafkaClient {
-  return new Kafka({
-    brokers: [bootstrap],
-    clientId: 'compaction-txn',
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 10, initialRetryTime: 100 },
-  });
-}
+const client = (bootstrap: string): KafkaClient => kafkajsClient(bootstrap, 'compaction-txn', 10);
 
 /** Waits until the broker logged a compaction of `topic`-0 that covered the offsets below `end`. */
 async function compactedUpTo(broker: BrokerProcess, topic: string, end: number): Promise<void> {
@@ -65,32 +53,11 @@ async function highWatermark(kafka: KafkaClient, topic: string): Promise<number>
 /** Every `key=value` of the topic from the beginning up to its current end, in offset order. */
 async function readAll(kafka: KafkaClient, topic: string, readUncommitted: boolean): Promise<string[]> {
   const end = await highWatermark(kafka, topic);
-  const consumer = kafka.consumer({
-    groupId: `read-${topic}-${readUncommitted}-${Math.random()}`,
-    maxWaitTimeInMs: 100,
-    readUncommitted,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   const got: string[] = [];
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`read ${JSON.stringify(got)} of ${topic}, not up to offset ${end - 1}`)),
-      COMPACTION_WAIT_MS,
-    );
-    consumer
-      .run({
-        eachMessage: async ({ message }) => {
-          got.push(`${message.key?.toString()}=${message.value?.toString()}`);
-          if (Number(message.offset) >= end - 1) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
+  await readFromBeginning(kafka, topic, readUncommitted, (_partition, message) => {
+    got.push(`${message.key?.toString()}=${message.value?.toString()}`);
+    return Number(message.offset) >= end - 1;
   });
-  await consumer.disconnect();
   return got;
 }
 

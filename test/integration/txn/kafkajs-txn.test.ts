@@ -7,26 +7,14 @@
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import kafkajs from 'kafkajs';
 import { BrokerProcess } from '../../helpers/broker.js';
 import { CuttingProxy } from '../../helpers/cutting-proxy.js';
-
-const { Kafka, logLevel } = kafkajs;
-process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
-
-type KafkaClient = InstanceType<typeof Kafka>;
+import { type KafkaClient, kafkajsClient, readFromBeginning } from '../../helpers/kafkajs.js';
 
 /** Readers join fresh groups: no wait for more members before the first rebalance. */
 const FAST_GROUPS = { 'group.initial.rebalance.delay.ms': '0' };
 
-function client(bootstrap: string): KafkaClient {
-  return new Kafka({
-    brokers: [bootstrap],
-    clientId: 'kafkajs-txn',
-    logLevel: logLevel.NOTHING,
-    retry: { retries: 8, initialRetryTime: 100 },
-  });
-}
+const client = (bootstrap: string): KafkaClient => kafkajsClient(bootstrap, 'kafkajs-txn');
 
 async function createTopic(kafka: KafkaClient, topic: string, numPartitions: number): Promise<void> {
   const admin = kafka.admin();
@@ -48,28 +36,14 @@ async function readUntilEnd(
   partitions: number,
   readUncommitted: boolean,
 ): Promise<string[]> {
-  const consumer = kafka.consumer({
-    groupId: `read-${topic}-${readUncommitted}-${Math.random()}`,
-    maxWaitTimeInMs: 100,
-    readUncommitted,
-  });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
   const got: string[] = [];
   const ended = new Set<number>();
-  await new Promise<void>((resolve, reject) => {
-    consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          const v = message.value?.toString() ?? '';
-          if (v === 'end') ended.add(partition);
-          else got.push(v);
-          if (ended.size === partitions) resolve();
-        },
-      })
-      .catch(reject);
+  await readFromBeginning(kafka, topic, readUncommitted, (partition, message) => {
+    const v = message.value?.toString() ?? '';
+    if (v === 'end') ended.add(partition);
+    else got.push(v);
+    return ended.size === partitions;
   });
-  await consumer.disconnect();
   return got.sort();
 }
 
