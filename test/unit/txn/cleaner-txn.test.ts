@@ -164,14 +164,15 @@ describe('log cleaner with transactions', () => {
         if (r < 0.3) {
           const kv = randomRecords(1 + Math.floor(rand() * 3));
           const at = await log.append(batch(-1, -1, kv, false));
-          kv.forEach(([key, value], i) => committedRecords.push({ offset: at.firstOffset + i, key, value }));
+          for (const [i, [key, value]] of kv.entries())
+            committedRecords.push({ offset: at.firstOffset + i, key, value });
         } else if (r < 0.7) {
           const p = producers[Math.floor(rand() * producers.length)]!;
           const kv = randomRecords(1 + Math.floor(rand() * 3));
           const at = await log.append(batch(p, seq.get(p)!, kv, true));
           seq.set(p, seq.get(p)! + kv.length);
           const recs = openTxns.get(p) ?? [];
-          kv.forEach(([key, value], i) => recs.push({ offset: at.firstOffset + i, key, value }));
+          for (const [i, [key, value]] of kv.entries()) recs.push({ offset: at.firstOffset + i, key, value });
           openTxns.set(p, recs);
         } else if (r < 0.8) {
           const p = [...openTxns.keys()][Math.floor(rand() * openTxns.size)];
