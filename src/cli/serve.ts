@@ -1,4 +1,4 @@
-import { type AdminServer, startAdmin } from '../admin/server.js';
+import type { AdminServer } from '../admin/server.js';
 import { brokerConfigDef, brokerConfigDefs } from '../cluster/config.js';
 import { createLogger, type LogFormat, type LogLevel } from '../core/log.js';
 import { Broker } from '../server/broker.js';
@@ -99,7 +99,11 @@ export async function serve(argv: string[]): Promise<void> {
 
   try {
     // The admin server comes first, so /health answers and /ready says 503 during recovery.
-    admin = await startAdmin(broker, log);
+    // The admin server is off by default (admin.listener empty): its modules load only when set.
+    if ((config.get('admin.listener') ?? '').trim() !== '') {
+      const { startAdmin } = await import('../admin/server.js');
+      admin = await startAdmin(broker, log);
+    }
     await broker.start();
   } catch (err) {
     log.fatal({ err }, `broker failed to start: ${err instanceof Error ? err.message : String(err)}`);
