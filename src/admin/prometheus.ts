@@ -4,9 +4,10 @@
  * kafka_network_requestmetrics_…), and kafka_exporter's for consumer lag
  * (kafka_consumergroup_lag), so dashboards built for Kafka find the same series.
  */
-import { LATENCY_BUCKETS_MS, METRICS_API_KEY_MAX } from '../core/metrics.js';
+import { LATENCY_BUCKETS_MS, METRICS_API_KEY_MAX, METRICS_ERROR_SLOTS } from '../core/metrics.js';
 import { GroupRuntime } from '../group/offsets-topic.js';
 import { apiMetaByKey } from '../protocol/generated/api-meta.js';
+import { ErrorCode, errorCodeName } from '../protocol/generated/error-codes.js';
 import type { Broker } from '../server/broker.js';
 
 /** Escapes a label value (backslash, double quote, newline). */
@@ -81,6 +82,24 @@ export function renderMetrics(broker: Broker): string {
   for (let k = 0; k < METRICS_API_KEY_MAX; k++) {
     if (m.requests[k]! > 0)
       x.sample('kafka_network_requestmetrics_requests_total', m.requests[k]!, { request: apiName(k) });
+  }
+  // Error codes in responses, by API and code (Kafka's RequestMetrics ErrorsPerSec); a code Kafka
+  // does not define goes under UNKNOWN_SERVER_ERROR, as Errors.forCode would have it.
+  const e = 'kafka_network_requestmetrics_errors_total';
+  x.family(e, 'counter', 'Error codes in responses (NONE included), by API and error.');
+  for (let k = 0; k < METRICS_API_KEY_MAX; k++) {
+    const row = m.errors[k];
+    if (row === undefined) continue;
+    const request = apiName(k);
+    let unknown = row[ErrorCode.UNKNOWN_SERVER_ERROR + 1]!;
+    for (let slot = 0; slot < METRICS_ERROR_SLOTS; slot++) {
+      const code = slot - 1;
+      if (code === ErrorCode.UNKNOWN_SERVER_ERROR || row[slot] === 0) continue;
+      const error = errorCodeName(code);
+      if (error === undefined) unknown += row[slot]!;
+      else x.sample(e, row[slot]!, { request, error });
+    }
+    if (unknown > 0) x.sample(e, unknown, { request, error: 'UNKNOWN_SERVER_ERROR' });
   }
   const h = 'kafka_network_requestmetrics_totaltimems';
   x.family(h, 'histogram', 'Time from a request read in full to its response ready, in ms, by API.');

@@ -11,6 +11,20 @@ export const LATENCY_BUCKETS_MS: readonly number[] = [
 ];
 /** Api keys tracked per API (Kafka's keys are below 100); requests with a higher key are not counted. */
 export const METRICS_API_KEY_MAX = 128;
+/**
+ * Largest error code counted under its own number (Kafka's stop well below it). A code above it,
+ * or below -1, is counted as UNKNOWN_SERVER_ERROR (-1), which is what Kafka's Errors.forCode makes
+ * of a code it does not know; so the series stay bounded by APIs × known codes.
+ */
+export const METRICS_ERROR_CODE_MAX = 255;
+/** Counters in an API's error row: one per code from -1 to METRICS_ERROR_CODE_MAX (slot = code + 1). */
+export const METRICS_ERROR_SLOTS = METRICS_ERROR_CODE_MAX + 2;
+
+/**
+ * Calls `count` once per error code a response carries (the generated countErrors<Response>
+ * functions, Kafka's errorCounts()).
+ */
+export type ResponseErrorWalker = (response: unknown, version: number, count: (code: number) => void) => void;
 
 /** Per-topic counters, modelled on Kafka's BrokerTopicMetrics. */
 export class TopicMetrics {
@@ -38,6 +52,13 @@ export class BrokerMetrics {
    * existing topics, and the /metrics scrape drops those of deleted topics.
    */
   readonly topics = new Map<string, TopicMetrics>();
+  /**
+   * Error codes in responses, by api key: a row of METRICS_ERROR_SLOTS counters made at the API's
+   * first response (at most METRICS_API_KEY_MAX rows, ~2 KiB each).
+   */
+  readonly errors: (Float64Array | undefined)[] = [];
+  /** Per api key, the function the response walkers call with each code (made once per API). */
+  readonly #errorCounters: ((code: number) => void)[] = [];
   /** When the broker started serving (ms since the epoch), 0 before. */
   startedAt = 0;
 
@@ -50,13 +71,37 @@ export class BrokerMetrics {
     return t;
   }
 
-  observeRequest(apiKey: number, ms: number): void {
+  /**
+   * A request answered in `ms`. With `countErrors`, the error codes of `response` (its `version`)
+   * are counted too: O(entries the response holds), which for Produce and Fetch is O(partitions).
+   */
+  observeRequest(
+    apiKey: number,
+    ms: number,
+    response?: unknown,
+    version?: number,
+    countErrors?: ResponseErrorWalker,
+  ): void {
     if (apiKey < 0 || apiKey >= METRICS_API_KEY_MAX) return;
     this.requests[apiKey]!++;
     this.latencySumMs[apiKey]! += ms;
     let b = 0;
     while (b < LATENCY_BUCKETS_MS.length && ms > LATENCY_BUCKETS_MS[b]!) b++;
     this.latencyBuckets[apiKey * BUCKETS + b]!++;
+    if (countErrors !== undefined) countErrors(response, version!, this.#errorCounter(apiKey));
+  }
+
+  #errorCounter(apiKey: number): (code: number) => void {
+    let counter = this.#errorCounters[apiKey];
+    if (counter === undefined) {
+      const row = new Float64Array(METRICS_ERROR_SLOTS);
+      this.errors[apiKey] = row;
+      counter = (code: number) => {
+        row[code >= -1 && code <= METRICS_ERROR_CODE_MAX ? code + 1 : 0]!++;
+      };
+      this.#errorCounters[apiKey] = counter;
+    }
+    return counter;
   }
 
   /** Cumulative count of requests of `apiKey` that took at most bucket `b`'s bound. */

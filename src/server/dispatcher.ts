@@ -120,8 +120,19 @@ export function createDispatcher(
       services,
     };
     const encode = (result: unknown): Buffer[] | null => {
-      services.metrics.observeRequest(apiKey, performance.now() - started);
-      if (result === NO_RESPONSE) return null;
+      if (result === NO_RESPONSE) {
+        // acks=0: no response, so no error codes (Kafka counts none either).
+        services.metrics.observeRequest(apiKey, performance.now() - started);
+        return null;
+      }
+      // Counts the error codes of the response object the handler built (nothing decoded again).
+      services.metrics.observeRequest(
+        apiKey,
+        performance.now() - started,
+        result,
+        apiVersion,
+        codec.countResponseErrors,
+      );
       // Most responses are small: a first buffer under half of Buffer.poolSize is a slice of Node's
       // shared pool, where the default 4 KiB would be a fresh ArrayBuffer per response (GC).
       // Sized from the API's previous response.

@@ -2,7 +2,14 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import { parseAdminListener } from '../../src/admin/server.js';
+import { ErrorCode } from '../../src/errors.js';
 import { type RunningBroker, startBroker } from '../../src/index.js';
+import type { FetchResponse } from '../../src/protocol/generated/fetch-response.js';
+import type { MetadataResponse } from '../../src/protocol/generated/metadata-response.js';
+import type { ProduceResponse } from '../../src/protocol/generated/produce-response.js';
+import { buildBatchSync } from '../../src/protocol/records/builder.js';
+import { call } from '../helpers/kafka-call.js';
+import { RawClient } from '../helpers/raw-client.js';
 
 const { Kafka, logLevel } = kafkajs;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
@@ -159,5 +166,80 @@ describe('admin server: /metrics, /health, /ready', () => {
     assert.deepEqual(parseAdminListener('[::1]:0'), { host: '::1', port: 0 });
     assert.equal(parseAdminListener(''), null);
     assert.equal(parseAdminListener(null), null);
+  });
+});
+
+describe('admin server: error codes in responses, by API (Kafka RequestMetrics ErrorsPerSec)', () => {
+  let broker: RunningBroker;
+  let c: RawClient;
+  const errors = 'kafka_network_requestmetrics_errors_total';
+
+  before(async () => {
+    broker = await startBroker({
+      topics: [{ name: 'events', partitions: 1 }],
+      config: { 'admin.listener': '127.0.0.1:0', 'auto.create.topics.enable': false },
+    });
+    c = await RawClient.connect(Number(broker.bootstrap.slice(broker.bootstrap.lastIndexOf(':') + 1)));
+  });
+  after(async () => {
+    c.destroy();
+    await broker.close();
+  });
+
+  it('counts every error code a response carries, NONE included, per partition and topic', async () => {
+    // Produce: events-0 appends (NONE); events-7 and missing-0 do not exist.
+    const batch = () => buildBatchSync([{ key: 'k', value: 'v' }]);
+    const produced = await call<ProduceResponse>(c, 0, 9, {
+      acks: -1,
+      timeoutMs: 5000,
+      topicData: [
+        {
+          name: 'events',
+          partitionData: [
+            { index: 0, records: batch() },
+            { index: 7, records: batch() },
+          ],
+        },
+        { name: 'missing', partitionData: [{ index: 0, records: batch() }] },
+      ],
+    });
+    assert.deepEqual(
+      produced!.responses.flatMap((t) => t.partitionResponses.map((p) => p.errorCode)),
+      [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    );
+
+    // Fetch past the log end: the top-level code (NONE) and the partition's OFFSET_OUT_OF_RANGE.
+    const fetched = await call<FetchResponse>(c, 1, 12, {
+      maxWaitMs: 0,
+      minBytes: 1,
+      topics: [
+        { topic: 'events', partitions: [{ partition: 0, fetchOffset: 1000, partitionMaxBytes: 1 << 20 }] },
+      ],
+    });
+    assert.equal(fetched!.errorCode, ErrorCode.NONE);
+    assert.equal(fetched!.responses[0]!.partitions[0]!.errorCode, ErrorCode.OFFSET_OUT_OF_RANGE);
+
+    // Metadata: events (topic and its one partition NONE), missing (UNKNOWN_TOPIC_OR_PARTITION).
+    const meta = await call<MetadataResponse>(c, 3, 12, {
+      topics: [{ name: 'events' }, { name: 'missing' }],
+      allowAutoTopicCreation: false,
+    });
+    assert.deepEqual(
+      meta!.topics.map((t) => t.errorCode),
+      [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
+    );
+
+    const body = (await get(`${broker.adminUrl}/metrics`)).body;
+    const m = parseExposition(body);
+    assert.match(body, new RegExp(`^# TYPE ${errors} counter$`, 'm'));
+    assert.equal(m.get(`${errors}{request="Produce",error="NONE"}`), 1);
+    assert.equal(m.get(`${errors}{request="Produce",error="UNKNOWN_TOPIC_OR_PARTITION"}`), 2);
+    assert.equal(m.get(`${errors}{request="Fetch",error="NONE"}`), 1);
+    assert.equal(m.get(`${errors}{request="Fetch",error="OFFSET_OUT_OF_RANGE"}`), 1);
+    assert.equal(m.get(`${errors}{request="Metadata",error="NONE"}`), 2);
+    assert.equal(m.get(`${errors}{request="Metadata",error="UNKNOWN_TOPIC_OR_PARTITION"}`), 1);
+    // Nothing else was answered, so nothing else is counted.
+    const series = [...m.keys()].filter((k) => k.startsWith(`${errors}{`));
+    assert.equal(series.length, 6, series.join('\n'));
   });
 });

@@ -36,7 +36,7 @@ export function emitApis(messages: MessageDef[]): { apis: string; meta: string }
     const name = apiName(req);
     imports.push(
       `import { decode${req.name}, encode${req.name} } from './${moduleName(req)}.js';`,
-      `import { decode${res.name}, encode${res.name} } from './${moduleName(res)}.js';`,
+      `import { countErrors${res.name}, decode${res.name}, encode${res.name} } from './${moduleName(res)}.js';`,
     );
     const reqHeaders: number[] = [];
     const resHeaders: number[] = [];
@@ -68,6 +68,7 @@ export function emitApis(messages: MessageDef[]): { apis: string; meta: string }
         `    encodeRequest: encode${req.name} as EncodeFn,`,
         `    decodeResponse: decode${res.name},`,
         `    encodeResponse: encode${res.name} as EncodeFn,`,
+        `    countResponseErrors: countErrors${res.name} as CountErrorsFn,`,
         '  },',
       ].join('\n'),
     );
@@ -79,6 +80,7 @@ export function emitApis(messages: MessageDef[]): { apis: string; meta: string }
         `        encodeRequest: q.encode${req.name} as EncodeFn,`,
         `        decodeResponse: s.decode${res.name},`,
         `        encodeResponse: s.encode${res.name} as EncodeFn,`,
+        `        countResponseErrors: s.countErrors${res.name} as CountErrorsFn,`,
         '      }));',
       ].join('\n'),
     );
@@ -98,6 +100,9 @@ export function emitApis(messages: MessageDef[]): { apis: string; meta: string }
     '// biome-ignore lint/suspicious/noExplicitAny: the table is untyped; typed codecs live in each module.',
     'export type EncodeFn = (w: Writer, value: any, version: number) => void;',
     'export type DecodeFn = (r: Reader, version: number) => unknown;',
+    "/** Calls `count` once per error code a response value carries (Kafka's errorCounts()). */",
+    '// biome-ignore lint/suspicious/noExplicitAny: the table is untyped; typed codecs live in each module.',
+    'export type CountErrorsFn = (value: any, version: number, count: (code: number) => void) => void;',
     '',
     '/** What the broker needs to know about an API before it decodes anything. */',
     'export interface ApiMeta {',
@@ -120,6 +125,7 @@ export function emitApis(messages: MessageDef[]): { apis: string; meta: string }
     '  readonly encodeRequest: EncodeFn;',
     '  readonly decodeResponse: DecodeFn;',
     '  readonly encodeResponse: EncodeFn;',
+    '  readonly countResponseErrors: CountErrorsFn;',
     '}',
     '',
     '/** Every API, ordered by apiKey. */',
@@ -174,10 +180,10 @@ export function emitApis(messages: MessageDef[]): { apis: string; meta: string }
   const apis = [
     GENERATED_BANNER,
     '',
-    "import { type ApiCodecs, type ApiMeta, apiMetas, type EncodeFn } from './api-meta.js';",
+    "import { type ApiCodecs, type ApiMeta, apiMetas, type CountErrorsFn, type EncodeFn } from './api-meta.js';",
     ...imports,
     '',
-    "export { ApiKey, type DecodeFn, type EncodeFn } from './api-meta.js';",
+    "export { ApiKey, type CountErrorsFn, type DecodeFn, type EncodeFn } from './api-meta.js';",
     '',
     '/** An API with its codecs (every message module imported; see api-meta.ts for the lazy table). */',
     'export interface ApiDescriptor extends ApiMeta, ApiCodecs {}',

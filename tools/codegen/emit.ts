@@ -3,6 +3,7 @@
  * of every struct, default constructors, and one decode and one encode function per struct that
  * branch on `version` (`if (version >= n)`), straight-line otherwise.
  */
+import { ERROR_CODE_FIELDS, ERROR_COUNT_RULES, type ErrorCountRule } from './error-counts.js';
 import {
   contains,
   covers,
@@ -11,6 +12,7 @@ import {
   intersect,
   kebab,
   type MessageDef,
+  parseVersions,
   type Range,
   type StructDef,
 } from './spec.js';
@@ -667,6 +669,119 @@ export class MessageEmitter {
     return `throw new EncodeError(\`${s.tsName}.${f.prop}: a non-default value cannot be written at version \${version}\`);`;
   }
 
+  // ---- error counting ---------------------------------------------------------------------------
+
+  /** True when `s` or a struct under it has a field counted as an error code. */
+  private hasErrorCodes(s: StructDef, depth = 0): boolean {
+    if (depth > 64) throw new Error('struct nesting too deep');
+    for (const f of s.fields) {
+      const t = f.type.kind === 'array' ? f.type.elem : f.type;
+      if (t.kind === 'prim' && t.name === 'int16' && ERROR_CODE_FIELDS.has(f.name)) return true;
+      if (t.kind === 'struct' && this.hasErrorCodes(t.struct, depth + 1)) return true;
+    }
+    return false;
+  }
+
+  /**
+   * Statements that pass every counted error code under struct value `x` to `count` (see
+   * error-counts.ts for the rule). Plain loops over what the handler built: nothing is allocated.
+   */
+  private errorWalk(
+    s: StructDef,
+    x: string,
+    path: string,
+    depth: number,
+    rule: ErrorCountRule,
+    used: Set<string>,
+    ind: string,
+    ctx: Range,
+  ): string[] {
+    const out: string[] = [];
+    for (const f of s.fields) {
+      const fpath = path === '' ? f.name : `${path}.${f.name}`;
+      const override = rule.versions?.[fpath];
+      if (override !== undefined) used.add(fpath);
+      const versions = intersect(override === undefined ? f.versions : parseVersions(override), ctx);
+      const c = cond(versions, ctx);
+      if (c === 'false' || versions === null) continue;
+      const t = f.type;
+      const wrap = (stmts: string[]): string[] =>
+        c === 'true' ? stmts : [`${ind}if (${c}) {`, ...stmts.map((l) => `  ${l}`), `${ind}}`];
+      if (t.kind === 'prim') {
+        if (t.name !== 'int16' || !ERROR_CODE_FIELDS.has(f.name)) continue;
+        if (rule.skip?.includes(fpath)) {
+          used.add(fpath);
+          continue;
+        }
+        const value = this.optionalInInput(f) ? `${x}.${f.prop} ?? ${this.defaultExpr(f)}` : `${x}.${f.prop}`;
+        if (rule.skipNone?.includes(fpath)) {
+          used.add(fpath);
+          out.push(...wrap([`${ind}if ((${value}) !== 0) count(${value});`]));
+        } else out.push(...wrap([`${ind}count(${value});`]));
+        continue;
+      }
+      const elem = t.kind === 'array' ? t.elem : t;
+      if (elem.kind !== 'struct' || !this.hasErrorCodes(elem.struct)) continue;
+      const sv = `s${depth}`;
+      if (t.kind === 'array') {
+        const av = `a${depth}`;
+        const iv = `i${depth}`;
+        const inner = this.errorWalk(elem.struct, sv, fpath, depth + 1, rule, used, `${ind}    `, versions);
+        if (inner.length === 0) continue;
+        out.push(
+          ...wrap([
+            `${ind}{`,
+            `${ind}  const ${av} = ${x}.${f.prop};`,
+            `${ind}  if (${av} != null) {`,
+            `${ind}    for (let ${iv} = 0; ${iv} < ${av}.length; ${iv}++) {`,
+            `${ind}      const ${sv} = ${av}[${iv}]!;`,
+            ...inner.map((l) => `  ${l}`),
+            `${ind}    }`,
+            `${ind}  }`,
+            `${ind}}`,
+          ]),
+        );
+      } else {
+        const inner = this.errorWalk(elem.struct, sv, fpath, depth + 1, rule, used, `${ind}    `, versions);
+        if (inner.length === 0) continue;
+        out.push(
+          ...wrap([
+            `${ind}{`,
+            `${ind}  const ${sv} = ${x}.${f.prop};`,
+            `${ind}  if (${sv} != null) {`,
+            ...inner,
+            `${ind}  }`,
+            `${ind}}`,
+          ]),
+        );
+      }
+    }
+    return out;
+  }
+
+  /**
+   * `countErrors<Response>(value, version, count)`: calls `count` once per error code the response
+   * carries, the equivalent of Kafka's `errorCounts()` for this response.
+   */
+  private emitErrorCounter(): string[] {
+    const m = this.m;
+    const rule = ERROR_COUNT_RULES[m.name] ?? {};
+    const used = new Set<string>();
+    const body = this.errorWalk(m.root, 'v', '', 0, rule, used, '  ', this.V);
+    const named = [...(rule.skip ?? []), ...(rule.skipNone ?? []), ...Object.keys(rule.versions ?? {})];
+    for (const p of named) {
+      if (!used.has(p))
+        throw new Error(`${m.file}: error-counts.ts names ${p}, which is not a counted field`);
+    }
+    const versionArg = body.some((l) => /\bversion\b/.test(l)) ? 'version' : '_version';
+    return [
+      `/** Passes every error code this response carries to \`count\`, as Kafka's errorCounts() does. */`,
+      `export function countErrors${m.name}(v: ${m.name}Input, ${versionArg}: number, count: (code: number) => void): void {`,
+      ...body,
+      '}',
+    ];
+  }
+
   // ---- module -----------------------------------------------------------------------------------
 
   private emitTypes(s: StructDef): string[] {
@@ -787,6 +902,7 @@ export class MessageEmitter {
     body.push('  }');
     body.push(`  e${name}(w, v, version);`);
     body.push('}');
+    if (m.kind === 'response') body.push('', ...this.emitErrorCounter());
 
     const text = body.join('\n');
     const imports: string[] = [];

@@ -61,3 +61,8 @@ export function encodeAddOffsetsToTxnResponse(w: Writer, v: AddOffsetsToTxnRespo
   }
   eAddOffsetsToTxnResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsAddOffsetsToTxnResponse(v: AddOffsetsToTxnResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

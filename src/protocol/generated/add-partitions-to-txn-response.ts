@@ -292,3 +292,56 @@ export function encodeAddPartitionsToTxnResponse(w: Writer, v: AddPartitionsToTx
   }
   eAddPartitionsToTxnResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsAddPartitionsToTxnResponse(v: AddPartitionsToTxnResponseInput, version: number, count: (code: number) => void): void {
+  if (version >= 4) {
+    count(v.errorCode ?? 0);
+  }
+  if (version >= 4) {
+    {
+      const a0 = v.resultsByTransaction;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          {
+            const a1 = s0.topicResults;
+            if (a1 != null) {
+              for (let i1 = 0; i1 < a1.length; i1++) {
+                const s1 = a1[i1]!;
+                {
+                  const a2 = s1.resultsByPartition;
+                  if (a2 != null) {
+                    for (let i2 = 0; i2 < a2.length; i2++) {
+                      const s2 = a2[i2]!;
+                      count(s2.partitionErrorCode);
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  if (version <= 3) {
+    {
+      const a0 = v.resultsByTopicV3AndBelow;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          {
+            const a1 = s0.resultsByPartition;
+            if (a1 != null) {
+              for (let i1 = 0; i1 < a1.length; i1++) {
+                const s1 = a1[i1]!;
+                count(s1.partitionErrorCode);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -71,3 +71,8 @@ export function encodeAddRaftVoterResponse(w: Writer, v: AddRaftVoterResponseInp
   }
   eAddRaftVoterResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsAddRaftVoterResponse(v: AddRaftVoterResponseInput, _version: number, count: (code: number) => void): void {
+  if ((v.errorCode) !== 0) count(v.errorCode);
+}

@@ -73,3 +73,8 @@ export function encodeAllocateProducerIdsResponse(w: Writer, v: AllocateProducer
   }
   eAllocateProducerIdsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsAllocateProducerIdsResponse(v: AllocateProducerIdsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -165,3 +165,24 @@ export function encodeAlterReplicaLogDirsResponse(w: Writer, v: AlterReplicaLogD
   }
   eAlterReplicaLogDirsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsAlterReplicaLogDirsResponse(v: AlterReplicaLogDirsResponseInput, _version: number, count: (code: number) => void): void {
+  {
+    const a0 = v.results;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        {
+          const a1 = s0.partitions;
+          if (a1 != null) {
+            for (let i1 = 0; i1 < a1.length; i1++) {
+              const s1 = a1[i1]!;
+              count(s1.errorCode);
+            }
+          }
+        }
+      }
+    }
+  }
+}

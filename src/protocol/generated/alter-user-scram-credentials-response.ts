@@ -123,3 +123,16 @@ export function encodeAlterUserScramCredentialsResponse(w: Writer, v: AlterUserS
   }
   eAlterUserScramCredentialsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsAlterUserScramCredentialsResponse(v: AlterUserScramCredentialsResponseInput, _version: number, count: (code: number) => void): void {
+  {
+    const a0 = v.results;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        count(s0.errorCode);
+      }
+    }
+  }
+}

@@ -99,6 +99,9 @@ export type ApiKey = (typeof ApiKey)[keyof typeof ApiKey];
 // biome-ignore lint/suspicious/noExplicitAny: the table is untyped; typed codecs live in each module.
 export type EncodeFn = (w: Writer, value: any, version: number) => void;
 export type DecodeFn = (r: Reader, version: number) => unknown;
+/** Calls `count` once per error code a response value carries (Kafka's errorCounts()). */
+// biome-ignore lint/suspicious/noExplicitAny: the table is untyped; typed codecs live in each module.
+export type CountErrorsFn = (value: any, version: number, count: (code: number) => void) => void;
 
 /** What the broker needs to know about an API before it decodes anything. */
 export interface ApiMeta {
@@ -121,6 +124,7 @@ export interface ApiCodecs {
   readonly encodeRequest: EncodeFn;
   readonly decodeResponse: DecodeFn;
   readonly encodeResponse: EncodeFn;
+  readonly countResponseErrors: CountErrorsFn;
 }
 
 /** Every API, ordered by apiKey. */
@@ -1026,6 +1030,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeProduceRequest as EncodeFn,
         decodeResponse: s.decodeProduceResponse,
         encodeResponse: s.encodeProduceResponse as EncodeFn,
+        countResponseErrors: s.countErrorsProduceResponse as CountErrorsFn,
       }));
     case 1:
       return Promise.all([import('./fetch-request.js'), import('./fetch-response.js')]).then(([q, s]) => ({
@@ -1033,6 +1038,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeFetchRequest as EncodeFn,
         decodeResponse: s.decodeFetchResponse,
         encodeResponse: s.encodeFetchResponse as EncodeFn,
+        countResponseErrors: s.countErrorsFetchResponse as CountErrorsFn,
       }));
     case 2:
       return Promise.all([import('./list-offsets-request.js'), import('./list-offsets-response.js')]).then(([q, s]) => ({
@@ -1040,6 +1046,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeListOffsetsRequest as EncodeFn,
         decodeResponse: s.decodeListOffsetsResponse,
         encodeResponse: s.encodeListOffsetsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsListOffsetsResponse as CountErrorsFn,
       }));
     case 3:
       return Promise.all([import('./metadata-request.js'), import('./metadata-response.js')]).then(([q, s]) => ({
@@ -1047,6 +1054,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeMetadataRequest as EncodeFn,
         decodeResponse: s.decodeMetadataResponse,
         encodeResponse: s.encodeMetadataResponse as EncodeFn,
+        countResponseErrors: s.countErrorsMetadataResponse as CountErrorsFn,
       }));
     case 4:
       return Promise.all([import('./leader-and-isr-request.js'), import('./leader-and-isr-response.js')]).then(([q, s]) => ({
@@ -1054,6 +1062,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeLeaderAndIsrRequest as EncodeFn,
         decodeResponse: s.decodeLeaderAndIsrResponse,
         encodeResponse: s.encodeLeaderAndIsrResponse as EncodeFn,
+        countResponseErrors: s.countErrorsLeaderAndIsrResponse as CountErrorsFn,
       }));
     case 5:
       return Promise.all([import('./stop-replica-request.js'), import('./stop-replica-response.js')]).then(([q, s]) => ({
@@ -1061,6 +1070,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeStopReplicaRequest as EncodeFn,
         decodeResponse: s.decodeStopReplicaResponse,
         encodeResponse: s.encodeStopReplicaResponse as EncodeFn,
+        countResponseErrors: s.countErrorsStopReplicaResponse as CountErrorsFn,
       }));
     case 6:
       return Promise.all([import('./update-metadata-request.js'), import('./update-metadata-response.js')]).then(([q, s]) => ({
@@ -1068,6 +1078,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeUpdateMetadataRequest as EncodeFn,
         decodeResponse: s.decodeUpdateMetadataResponse,
         encodeResponse: s.encodeUpdateMetadataResponse as EncodeFn,
+        countResponseErrors: s.countErrorsUpdateMetadataResponse as CountErrorsFn,
       }));
     case 7:
       return Promise.all([import('./controlled-shutdown-request.js'), import('./controlled-shutdown-response.js')]).then(([q, s]) => ({
@@ -1075,6 +1086,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeControlledShutdownRequest as EncodeFn,
         decodeResponse: s.decodeControlledShutdownResponse,
         encodeResponse: s.encodeControlledShutdownResponse as EncodeFn,
+        countResponseErrors: s.countErrorsControlledShutdownResponse as CountErrorsFn,
       }));
     case 8:
       return Promise.all([import('./offset-commit-request.js'), import('./offset-commit-response.js')]).then(([q, s]) => ({
@@ -1082,6 +1094,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeOffsetCommitRequest as EncodeFn,
         decodeResponse: s.decodeOffsetCommitResponse,
         encodeResponse: s.encodeOffsetCommitResponse as EncodeFn,
+        countResponseErrors: s.countErrorsOffsetCommitResponse as CountErrorsFn,
       }));
     case 9:
       return Promise.all([import('./offset-fetch-request.js'), import('./offset-fetch-response.js')]).then(([q, s]) => ({
@@ -1089,6 +1102,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeOffsetFetchRequest as EncodeFn,
         decodeResponse: s.decodeOffsetFetchResponse,
         encodeResponse: s.encodeOffsetFetchResponse as EncodeFn,
+        countResponseErrors: s.countErrorsOffsetFetchResponse as CountErrorsFn,
       }));
     case 10:
       return Promise.all([import('./find-coordinator-request.js'), import('./find-coordinator-response.js')]).then(([q, s]) => ({
@@ -1096,6 +1110,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeFindCoordinatorRequest as EncodeFn,
         decodeResponse: s.decodeFindCoordinatorResponse,
         encodeResponse: s.encodeFindCoordinatorResponse as EncodeFn,
+        countResponseErrors: s.countErrorsFindCoordinatorResponse as CountErrorsFn,
       }));
     case 11:
       return Promise.all([import('./join-group-request.js'), import('./join-group-response.js')]).then(([q, s]) => ({
@@ -1103,6 +1118,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeJoinGroupRequest as EncodeFn,
         decodeResponse: s.decodeJoinGroupResponse,
         encodeResponse: s.encodeJoinGroupResponse as EncodeFn,
+        countResponseErrors: s.countErrorsJoinGroupResponse as CountErrorsFn,
       }));
     case 12:
       return Promise.all([import('./heartbeat-request.js'), import('./heartbeat-response.js')]).then(([q, s]) => ({
@@ -1110,6 +1126,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeHeartbeatRequest as EncodeFn,
         decodeResponse: s.decodeHeartbeatResponse,
         encodeResponse: s.encodeHeartbeatResponse as EncodeFn,
+        countResponseErrors: s.countErrorsHeartbeatResponse as CountErrorsFn,
       }));
     case 13:
       return Promise.all([import('./leave-group-request.js'), import('./leave-group-response.js')]).then(([q, s]) => ({
@@ -1117,6 +1134,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeLeaveGroupRequest as EncodeFn,
         decodeResponse: s.decodeLeaveGroupResponse,
         encodeResponse: s.encodeLeaveGroupResponse as EncodeFn,
+        countResponseErrors: s.countErrorsLeaveGroupResponse as CountErrorsFn,
       }));
     case 14:
       return Promise.all([import('./sync-group-request.js'), import('./sync-group-response.js')]).then(([q, s]) => ({
@@ -1124,6 +1142,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeSyncGroupRequest as EncodeFn,
         decodeResponse: s.decodeSyncGroupResponse,
         encodeResponse: s.encodeSyncGroupResponse as EncodeFn,
+        countResponseErrors: s.countErrorsSyncGroupResponse as CountErrorsFn,
       }));
     case 15:
       return Promise.all([import('./describe-groups-request.js'), import('./describe-groups-response.js')]).then(([q, s]) => ({
@@ -1131,6 +1150,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeGroupsRequest as EncodeFn,
         decodeResponse: s.decodeDescribeGroupsResponse,
         encodeResponse: s.encodeDescribeGroupsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeGroupsResponse as CountErrorsFn,
       }));
     case 16:
       return Promise.all([import('./list-groups-request.js'), import('./list-groups-response.js')]).then(([q, s]) => ({
@@ -1138,6 +1158,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeListGroupsRequest as EncodeFn,
         decodeResponse: s.decodeListGroupsResponse,
         encodeResponse: s.encodeListGroupsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsListGroupsResponse as CountErrorsFn,
       }));
     case 17:
       return Promise.all([import('./sasl-handshake-request.js'), import('./sasl-handshake-response.js')]).then(([q, s]) => ({
@@ -1145,6 +1166,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeSaslHandshakeRequest as EncodeFn,
         decodeResponse: s.decodeSaslHandshakeResponse,
         encodeResponse: s.encodeSaslHandshakeResponse as EncodeFn,
+        countResponseErrors: s.countErrorsSaslHandshakeResponse as CountErrorsFn,
       }));
     case 18:
       return Promise.all([import('./api-versions-request.js'), import('./api-versions-response.js')]).then(([q, s]) => ({
@@ -1152,6 +1174,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeApiVersionsRequest as EncodeFn,
         decodeResponse: s.decodeApiVersionsResponse,
         encodeResponse: s.encodeApiVersionsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsApiVersionsResponse as CountErrorsFn,
       }));
     case 19:
       return Promise.all([import('./create-topics-request.js'), import('./create-topics-response.js')]).then(([q, s]) => ({
@@ -1159,6 +1182,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeCreateTopicsRequest as EncodeFn,
         decodeResponse: s.decodeCreateTopicsResponse,
         encodeResponse: s.encodeCreateTopicsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsCreateTopicsResponse as CountErrorsFn,
       }));
     case 20:
       return Promise.all([import('./delete-topics-request.js'), import('./delete-topics-response.js')]).then(([q, s]) => ({
@@ -1166,6 +1190,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDeleteTopicsRequest as EncodeFn,
         decodeResponse: s.decodeDeleteTopicsResponse,
         encodeResponse: s.encodeDeleteTopicsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDeleteTopicsResponse as CountErrorsFn,
       }));
     case 21:
       return Promise.all([import('./delete-records-request.js'), import('./delete-records-response.js')]).then(([q, s]) => ({
@@ -1173,6 +1198,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDeleteRecordsRequest as EncodeFn,
         decodeResponse: s.decodeDeleteRecordsResponse,
         encodeResponse: s.encodeDeleteRecordsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDeleteRecordsResponse as CountErrorsFn,
       }));
     case 22:
       return Promise.all([import('./init-producer-id-request.js'), import('./init-producer-id-response.js')]).then(([q, s]) => ({
@@ -1180,6 +1206,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeInitProducerIdRequest as EncodeFn,
         decodeResponse: s.decodeInitProducerIdResponse,
         encodeResponse: s.encodeInitProducerIdResponse as EncodeFn,
+        countResponseErrors: s.countErrorsInitProducerIdResponse as CountErrorsFn,
       }));
     case 23:
       return Promise.all([import('./offset-for-leader-epoch-request.js'), import('./offset-for-leader-epoch-response.js')]).then(([q, s]) => ({
@@ -1187,6 +1214,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeOffsetForLeaderEpochRequest as EncodeFn,
         decodeResponse: s.decodeOffsetForLeaderEpochResponse,
         encodeResponse: s.encodeOffsetForLeaderEpochResponse as EncodeFn,
+        countResponseErrors: s.countErrorsOffsetForLeaderEpochResponse as CountErrorsFn,
       }));
     case 24:
       return Promise.all([import('./add-partitions-to-txn-request.js'), import('./add-partitions-to-txn-response.js')]).then(([q, s]) => ({
@@ -1194,6 +1222,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAddPartitionsToTxnRequest as EncodeFn,
         decodeResponse: s.decodeAddPartitionsToTxnResponse,
         encodeResponse: s.encodeAddPartitionsToTxnResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAddPartitionsToTxnResponse as CountErrorsFn,
       }));
     case 25:
       return Promise.all([import('./add-offsets-to-txn-request.js'), import('./add-offsets-to-txn-response.js')]).then(([q, s]) => ({
@@ -1201,6 +1230,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAddOffsetsToTxnRequest as EncodeFn,
         decodeResponse: s.decodeAddOffsetsToTxnResponse,
         encodeResponse: s.encodeAddOffsetsToTxnResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAddOffsetsToTxnResponse as CountErrorsFn,
       }));
     case 26:
       return Promise.all([import('./end-txn-request.js'), import('./end-txn-response.js')]).then(([q, s]) => ({
@@ -1208,6 +1238,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeEndTxnRequest as EncodeFn,
         decodeResponse: s.decodeEndTxnResponse,
         encodeResponse: s.encodeEndTxnResponse as EncodeFn,
+        countResponseErrors: s.countErrorsEndTxnResponse as CountErrorsFn,
       }));
     case 27:
       return Promise.all([import('./write-txn-markers-request.js'), import('./write-txn-markers-response.js')]).then(([q, s]) => ({
@@ -1215,6 +1246,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeWriteTxnMarkersRequest as EncodeFn,
         decodeResponse: s.decodeWriteTxnMarkersResponse,
         encodeResponse: s.encodeWriteTxnMarkersResponse as EncodeFn,
+        countResponseErrors: s.countErrorsWriteTxnMarkersResponse as CountErrorsFn,
       }));
     case 28:
       return Promise.all([import('./txn-offset-commit-request.js'), import('./txn-offset-commit-response.js')]).then(([q, s]) => ({
@@ -1222,6 +1254,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeTxnOffsetCommitRequest as EncodeFn,
         decodeResponse: s.decodeTxnOffsetCommitResponse,
         encodeResponse: s.encodeTxnOffsetCommitResponse as EncodeFn,
+        countResponseErrors: s.countErrorsTxnOffsetCommitResponse as CountErrorsFn,
       }));
     case 29:
       return Promise.all([import('./describe-acls-request.js'), import('./describe-acls-response.js')]).then(([q, s]) => ({
@@ -1229,6 +1262,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeAclsRequest as EncodeFn,
         decodeResponse: s.decodeDescribeAclsResponse,
         encodeResponse: s.encodeDescribeAclsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeAclsResponse as CountErrorsFn,
       }));
     case 30:
       return Promise.all([import('./create-acls-request.js'), import('./create-acls-response.js')]).then(([q, s]) => ({
@@ -1236,6 +1270,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeCreateAclsRequest as EncodeFn,
         decodeResponse: s.decodeCreateAclsResponse,
         encodeResponse: s.encodeCreateAclsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsCreateAclsResponse as CountErrorsFn,
       }));
     case 31:
       return Promise.all([import('./delete-acls-request.js'), import('./delete-acls-response.js')]).then(([q, s]) => ({
@@ -1243,6 +1278,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDeleteAclsRequest as EncodeFn,
         decodeResponse: s.decodeDeleteAclsResponse,
         encodeResponse: s.encodeDeleteAclsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDeleteAclsResponse as CountErrorsFn,
       }));
     case 32:
       return Promise.all([import('./describe-configs-request.js'), import('./describe-configs-response.js')]).then(([q, s]) => ({
@@ -1250,6 +1286,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeConfigsRequest as EncodeFn,
         decodeResponse: s.decodeDescribeConfigsResponse,
         encodeResponse: s.encodeDescribeConfigsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeConfigsResponse as CountErrorsFn,
       }));
     case 33:
       return Promise.all([import('./alter-configs-request.js'), import('./alter-configs-response.js')]).then(([q, s]) => ({
@@ -1257,6 +1294,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAlterConfigsRequest as EncodeFn,
         decodeResponse: s.decodeAlterConfigsResponse,
         encodeResponse: s.encodeAlterConfigsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAlterConfigsResponse as CountErrorsFn,
       }));
     case 34:
       return Promise.all([import('./alter-replica-log-dirs-request.js'), import('./alter-replica-log-dirs-response.js')]).then(([q, s]) => ({
@@ -1264,6 +1302,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAlterReplicaLogDirsRequest as EncodeFn,
         decodeResponse: s.decodeAlterReplicaLogDirsResponse,
         encodeResponse: s.encodeAlterReplicaLogDirsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAlterReplicaLogDirsResponse as CountErrorsFn,
       }));
     case 35:
       return Promise.all([import('./describe-log-dirs-request.js'), import('./describe-log-dirs-response.js')]).then(([q, s]) => ({
@@ -1271,6 +1310,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeLogDirsRequest as EncodeFn,
         decodeResponse: s.decodeDescribeLogDirsResponse,
         encodeResponse: s.encodeDescribeLogDirsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeLogDirsResponse as CountErrorsFn,
       }));
     case 36:
       return Promise.all([import('./sasl-authenticate-request.js'), import('./sasl-authenticate-response.js')]).then(([q, s]) => ({
@@ -1278,6 +1318,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeSaslAuthenticateRequest as EncodeFn,
         decodeResponse: s.decodeSaslAuthenticateResponse,
         encodeResponse: s.encodeSaslAuthenticateResponse as EncodeFn,
+        countResponseErrors: s.countErrorsSaslAuthenticateResponse as CountErrorsFn,
       }));
     case 37:
       return Promise.all([import('./create-partitions-request.js'), import('./create-partitions-response.js')]).then(([q, s]) => ({
@@ -1285,6 +1326,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeCreatePartitionsRequest as EncodeFn,
         decodeResponse: s.decodeCreatePartitionsResponse,
         encodeResponse: s.encodeCreatePartitionsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsCreatePartitionsResponse as CountErrorsFn,
       }));
     case 38:
       return Promise.all([import('./create-delegation-token-request.js'), import('./create-delegation-token-response.js')]).then(([q, s]) => ({
@@ -1292,6 +1334,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeCreateDelegationTokenRequest as EncodeFn,
         decodeResponse: s.decodeCreateDelegationTokenResponse,
         encodeResponse: s.encodeCreateDelegationTokenResponse as EncodeFn,
+        countResponseErrors: s.countErrorsCreateDelegationTokenResponse as CountErrorsFn,
       }));
     case 39:
       return Promise.all([import('./renew-delegation-token-request.js'), import('./renew-delegation-token-response.js')]).then(([q, s]) => ({
@@ -1299,6 +1342,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeRenewDelegationTokenRequest as EncodeFn,
         decodeResponse: s.decodeRenewDelegationTokenResponse,
         encodeResponse: s.encodeRenewDelegationTokenResponse as EncodeFn,
+        countResponseErrors: s.countErrorsRenewDelegationTokenResponse as CountErrorsFn,
       }));
     case 40:
       return Promise.all([import('./expire-delegation-token-request.js'), import('./expire-delegation-token-response.js')]).then(([q, s]) => ({
@@ -1306,6 +1350,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeExpireDelegationTokenRequest as EncodeFn,
         decodeResponse: s.decodeExpireDelegationTokenResponse,
         encodeResponse: s.encodeExpireDelegationTokenResponse as EncodeFn,
+        countResponseErrors: s.countErrorsExpireDelegationTokenResponse as CountErrorsFn,
       }));
     case 41:
       return Promise.all([import('./describe-delegation-token-request.js'), import('./describe-delegation-token-response.js')]).then(([q, s]) => ({
@@ -1313,6 +1358,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeDelegationTokenRequest as EncodeFn,
         decodeResponse: s.decodeDescribeDelegationTokenResponse,
         encodeResponse: s.encodeDescribeDelegationTokenResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeDelegationTokenResponse as CountErrorsFn,
       }));
     case 42:
       return Promise.all([import('./delete-groups-request.js'), import('./delete-groups-response.js')]).then(([q, s]) => ({
@@ -1320,6 +1366,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDeleteGroupsRequest as EncodeFn,
         decodeResponse: s.decodeDeleteGroupsResponse,
         encodeResponse: s.encodeDeleteGroupsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDeleteGroupsResponse as CountErrorsFn,
       }));
     case 43:
       return Promise.all([import('./elect-leaders-request.js'), import('./elect-leaders-response.js')]).then(([q, s]) => ({
@@ -1327,6 +1374,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeElectLeadersRequest as EncodeFn,
         decodeResponse: s.decodeElectLeadersResponse,
         encodeResponse: s.encodeElectLeadersResponse as EncodeFn,
+        countResponseErrors: s.countErrorsElectLeadersResponse as CountErrorsFn,
       }));
     case 44:
       return Promise.all([import('./incremental-alter-configs-request.js'), import('./incremental-alter-configs-response.js')]).then(([q, s]) => ({
@@ -1334,6 +1382,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeIncrementalAlterConfigsRequest as EncodeFn,
         decodeResponse: s.decodeIncrementalAlterConfigsResponse,
         encodeResponse: s.encodeIncrementalAlterConfigsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsIncrementalAlterConfigsResponse as CountErrorsFn,
       }));
     case 45:
       return Promise.all([import('./alter-partition-reassignments-request.js'), import('./alter-partition-reassignments-response.js')]).then(([q, s]) => ({
@@ -1341,6 +1390,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAlterPartitionReassignmentsRequest as EncodeFn,
         decodeResponse: s.decodeAlterPartitionReassignmentsResponse,
         encodeResponse: s.encodeAlterPartitionReassignmentsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAlterPartitionReassignmentsResponse as CountErrorsFn,
       }));
     case 46:
       return Promise.all([import('./list-partition-reassignments-request.js'), import('./list-partition-reassignments-response.js')]).then(([q, s]) => ({
@@ -1348,6 +1398,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeListPartitionReassignmentsRequest as EncodeFn,
         decodeResponse: s.decodeListPartitionReassignmentsResponse,
         encodeResponse: s.encodeListPartitionReassignmentsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsListPartitionReassignmentsResponse as CountErrorsFn,
       }));
     case 47:
       return Promise.all([import('./offset-delete-request.js'), import('./offset-delete-response.js')]).then(([q, s]) => ({
@@ -1355,6 +1406,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeOffsetDeleteRequest as EncodeFn,
         decodeResponse: s.decodeOffsetDeleteResponse,
         encodeResponse: s.encodeOffsetDeleteResponse as EncodeFn,
+        countResponseErrors: s.countErrorsOffsetDeleteResponse as CountErrorsFn,
       }));
     case 48:
       return Promise.all([import('./describe-client-quotas-request.js'), import('./describe-client-quotas-response.js')]).then(([q, s]) => ({
@@ -1362,6 +1414,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeClientQuotasRequest as EncodeFn,
         decodeResponse: s.decodeDescribeClientQuotasResponse,
         encodeResponse: s.encodeDescribeClientQuotasResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeClientQuotasResponse as CountErrorsFn,
       }));
     case 49:
       return Promise.all([import('./alter-client-quotas-request.js'), import('./alter-client-quotas-response.js')]).then(([q, s]) => ({
@@ -1369,6 +1422,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAlterClientQuotasRequest as EncodeFn,
         decodeResponse: s.decodeAlterClientQuotasResponse,
         encodeResponse: s.encodeAlterClientQuotasResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAlterClientQuotasResponse as CountErrorsFn,
       }));
     case 50:
       return Promise.all([import('./describe-user-scram-credentials-request.js'), import('./describe-user-scram-credentials-response.js')]).then(([q, s]) => ({
@@ -1376,6 +1430,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeUserScramCredentialsRequest as EncodeFn,
         decodeResponse: s.decodeDescribeUserScramCredentialsResponse,
         encodeResponse: s.encodeDescribeUserScramCredentialsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeUserScramCredentialsResponse as CountErrorsFn,
       }));
     case 51:
       return Promise.all([import('./alter-user-scram-credentials-request.js'), import('./alter-user-scram-credentials-response.js')]).then(([q, s]) => ({
@@ -1383,6 +1438,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAlterUserScramCredentialsRequest as EncodeFn,
         decodeResponse: s.decodeAlterUserScramCredentialsResponse,
         encodeResponse: s.encodeAlterUserScramCredentialsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAlterUserScramCredentialsResponse as CountErrorsFn,
       }));
     case 52:
       return Promise.all([import('./vote-request.js'), import('./vote-response.js')]).then(([q, s]) => ({
@@ -1390,6 +1446,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeVoteRequest as EncodeFn,
         decodeResponse: s.decodeVoteResponse,
         encodeResponse: s.encodeVoteResponse as EncodeFn,
+        countResponseErrors: s.countErrorsVoteResponse as CountErrorsFn,
       }));
     case 53:
       return Promise.all([import('./begin-quorum-epoch-request.js'), import('./begin-quorum-epoch-response.js')]).then(([q, s]) => ({
@@ -1397,6 +1454,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeBeginQuorumEpochRequest as EncodeFn,
         decodeResponse: s.decodeBeginQuorumEpochResponse,
         encodeResponse: s.encodeBeginQuorumEpochResponse as EncodeFn,
+        countResponseErrors: s.countErrorsBeginQuorumEpochResponse as CountErrorsFn,
       }));
     case 54:
       return Promise.all([import('./end-quorum-epoch-request.js'), import('./end-quorum-epoch-response.js')]).then(([q, s]) => ({
@@ -1404,6 +1462,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeEndQuorumEpochRequest as EncodeFn,
         decodeResponse: s.decodeEndQuorumEpochResponse,
         encodeResponse: s.encodeEndQuorumEpochResponse as EncodeFn,
+        countResponseErrors: s.countErrorsEndQuorumEpochResponse as CountErrorsFn,
       }));
     case 55:
       return Promise.all([import('./describe-quorum-request.js'), import('./describe-quorum-response.js')]).then(([q, s]) => ({
@@ -1411,6 +1470,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeQuorumRequest as EncodeFn,
         decodeResponse: s.decodeDescribeQuorumResponse,
         encodeResponse: s.encodeDescribeQuorumResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeQuorumResponse as CountErrorsFn,
       }));
     case 56:
       return Promise.all([import('./alter-partition-request.js'), import('./alter-partition-response.js')]).then(([q, s]) => ({
@@ -1418,6 +1478,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAlterPartitionRequest as EncodeFn,
         decodeResponse: s.decodeAlterPartitionResponse,
         encodeResponse: s.encodeAlterPartitionResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAlterPartitionResponse as CountErrorsFn,
       }));
     case 57:
       return Promise.all([import('./update-features-request.js'), import('./update-features-response.js')]).then(([q, s]) => ({
@@ -1425,6 +1486,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeUpdateFeaturesRequest as EncodeFn,
         decodeResponse: s.decodeUpdateFeaturesResponse,
         encodeResponse: s.encodeUpdateFeaturesResponse as EncodeFn,
+        countResponseErrors: s.countErrorsUpdateFeaturesResponse as CountErrorsFn,
       }));
     case 58:
       return Promise.all([import('./envelope-request.js'), import('./envelope-response.js')]).then(([q, s]) => ({
@@ -1432,6 +1494,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeEnvelopeRequest as EncodeFn,
         decodeResponse: s.decodeEnvelopeResponse,
         encodeResponse: s.encodeEnvelopeResponse as EncodeFn,
+        countResponseErrors: s.countErrorsEnvelopeResponse as CountErrorsFn,
       }));
     case 59:
       return Promise.all([import('./fetch-snapshot-request.js'), import('./fetch-snapshot-response.js')]).then(([q, s]) => ({
@@ -1439,6 +1502,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeFetchSnapshotRequest as EncodeFn,
         decodeResponse: s.decodeFetchSnapshotResponse,
         encodeResponse: s.encodeFetchSnapshotResponse as EncodeFn,
+        countResponseErrors: s.countErrorsFetchSnapshotResponse as CountErrorsFn,
       }));
     case 60:
       return Promise.all([import('./describe-cluster-request.js'), import('./describe-cluster-response.js')]).then(([q, s]) => ({
@@ -1446,6 +1510,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeClusterRequest as EncodeFn,
         decodeResponse: s.decodeDescribeClusterResponse,
         encodeResponse: s.encodeDescribeClusterResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeClusterResponse as CountErrorsFn,
       }));
     case 61:
       return Promise.all([import('./describe-producers-request.js'), import('./describe-producers-response.js')]).then(([q, s]) => ({
@@ -1453,6 +1518,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeProducersRequest as EncodeFn,
         decodeResponse: s.decodeDescribeProducersResponse,
         encodeResponse: s.encodeDescribeProducersResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeProducersResponse as CountErrorsFn,
       }));
     case 62:
       return Promise.all([import('./broker-registration-request.js'), import('./broker-registration-response.js')]).then(([q, s]) => ({
@@ -1460,6 +1526,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeBrokerRegistrationRequest as EncodeFn,
         decodeResponse: s.decodeBrokerRegistrationResponse,
         encodeResponse: s.encodeBrokerRegistrationResponse as EncodeFn,
+        countResponseErrors: s.countErrorsBrokerRegistrationResponse as CountErrorsFn,
       }));
     case 63:
       return Promise.all([import('./broker-heartbeat-request.js'), import('./broker-heartbeat-response.js')]).then(([q, s]) => ({
@@ -1467,6 +1534,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeBrokerHeartbeatRequest as EncodeFn,
         decodeResponse: s.decodeBrokerHeartbeatResponse,
         encodeResponse: s.encodeBrokerHeartbeatResponse as EncodeFn,
+        countResponseErrors: s.countErrorsBrokerHeartbeatResponse as CountErrorsFn,
       }));
     case 64:
       return Promise.all([import('./unregister-broker-request.js'), import('./unregister-broker-response.js')]).then(([q, s]) => ({
@@ -1474,6 +1542,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeUnregisterBrokerRequest as EncodeFn,
         decodeResponse: s.decodeUnregisterBrokerResponse,
         encodeResponse: s.encodeUnregisterBrokerResponse as EncodeFn,
+        countResponseErrors: s.countErrorsUnregisterBrokerResponse as CountErrorsFn,
       }));
     case 65:
       return Promise.all([import('./describe-transactions-request.js'), import('./describe-transactions-response.js')]).then(([q, s]) => ({
@@ -1481,6 +1550,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeTransactionsRequest as EncodeFn,
         decodeResponse: s.decodeDescribeTransactionsResponse,
         encodeResponse: s.encodeDescribeTransactionsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeTransactionsResponse as CountErrorsFn,
       }));
     case 66:
       return Promise.all([import('./list-transactions-request.js'), import('./list-transactions-response.js')]).then(([q, s]) => ({
@@ -1488,6 +1558,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeListTransactionsRequest as EncodeFn,
         decodeResponse: s.decodeListTransactionsResponse,
         encodeResponse: s.encodeListTransactionsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsListTransactionsResponse as CountErrorsFn,
       }));
     case 67:
       return Promise.all([import('./allocate-producer-ids-request.js'), import('./allocate-producer-ids-response.js')]).then(([q, s]) => ({
@@ -1495,6 +1566,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAllocateProducerIdsRequest as EncodeFn,
         decodeResponse: s.decodeAllocateProducerIdsResponse,
         encodeResponse: s.encodeAllocateProducerIdsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAllocateProducerIdsResponse as CountErrorsFn,
       }));
     case 68:
       return Promise.all([import('./consumer-group-heartbeat-request.js'), import('./consumer-group-heartbeat-response.js')]).then(([q, s]) => ({
@@ -1502,6 +1574,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeConsumerGroupHeartbeatRequest as EncodeFn,
         decodeResponse: s.decodeConsumerGroupHeartbeatResponse,
         encodeResponse: s.encodeConsumerGroupHeartbeatResponse as EncodeFn,
+        countResponseErrors: s.countErrorsConsumerGroupHeartbeatResponse as CountErrorsFn,
       }));
     case 69:
       return Promise.all([import('./consumer-group-describe-request.js'), import('./consumer-group-describe-response.js')]).then(([q, s]) => ({
@@ -1509,6 +1582,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeConsumerGroupDescribeRequest as EncodeFn,
         decodeResponse: s.decodeConsumerGroupDescribeResponse,
         encodeResponse: s.encodeConsumerGroupDescribeResponse as EncodeFn,
+        countResponseErrors: s.countErrorsConsumerGroupDescribeResponse as CountErrorsFn,
       }));
     case 70:
       return Promise.all([import('./controller-registration-request.js'), import('./controller-registration-response.js')]).then(([q, s]) => ({
@@ -1516,6 +1590,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeControllerRegistrationRequest as EncodeFn,
         decodeResponse: s.decodeControllerRegistrationResponse,
         encodeResponse: s.encodeControllerRegistrationResponse as EncodeFn,
+        countResponseErrors: s.countErrorsControllerRegistrationResponse as CountErrorsFn,
       }));
     case 71:
       return Promise.all([import('./get-telemetry-subscriptions-request.js'), import('./get-telemetry-subscriptions-response.js')]).then(([q, s]) => ({
@@ -1523,6 +1598,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeGetTelemetrySubscriptionsRequest as EncodeFn,
         decodeResponse: s.decodeGetTelemetrySubscriptionsResponse,
         encodeResponse: s.encodeGetTelemetrySubscriptionsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsGetTelemetrySubscriptionsResponse as CountErrorsFn,
       }));
     case 72:
       return Promise.all([import('./push-telemetry-request.js'), import('./push-telemetry-response.js')]).then(([q, s]) => ({
@@ -1530,6 +1606,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodePushTelemetryRequest as EncodeFn,
         decodeResponse: s.decodePushTelemetryResponse,
         encodeResponse: s.encodePushTelemetryResponse as EncodeFn,
+        countResponseErrors: s.countErrorsPushTelemetryResponse as CountErrorsFn,
       }));
     case 73:
       return Promise.all([import('./assign-replicas-to-dirs-request.js'), import('./assign-replicas-to-dirs-response.js')]).then(([q, s]) => ({
@@ -1537,6 +1614,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAssignReplicasToDirsRequest as EncodeFn,
         decodeResponse: s.decodeAssignReplicasToDirsResponse,
         encodeResponse: s.encodeAssignReplicasToDirsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAssignReplicasToDirsResponse as CountErrorsFn,
       }));
     case 74:
       return Promise.all([import('./list-client-metrics-resources-request.js'), import('./list-client-metrics-resources-response.js')]).then(([q, s]) => ({
@@ -1544,6 +1622,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeListClientMetricsResourcesRequest as EncodeFn,
         decodeResponse: s.decodeListClientMetricsResourcesResponse,
         encodeResponse: s.encodeListClientMetricsResourcesResponse as EncodeFn,
+        countResponseErrors: s.countErrorsListClientMetricsResourcesResponse as CountErrorsFn,
       }));
     case 75:
       return Promise.all([import('./describe-topic-partitions-request.js'), import('./describe-topic-partitions-response.js')]).then(([q, s]) => ({
@@ -1551,6 +1630,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDescribeTopicPartitionsRequest as EncodeFn,
         decodeResponse: s.decodeDescribeTopicPartitionsResponse,
         encodeResponse: s.encodeDescribeTopicPartitionsResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDescribeTopicPartitionsResponse as CountErrorsFn,
       }));
     case 76:
       return Promise.all([import('./share-group-heartbeat-request.js'), import('./share-group-heartbeat-response.js')]).then(([q, s]) => ({
@@ -1558,6 +1638,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeShareGroupHeartbeatRequest as EncodeFn,
         decodeResponse: s.decodeShareGroupHeartbeatResponse,
         encodeResponse: s.encodeShareGroupHeartbeatResponse as EncodeFn,
+        countResponseErrors: s.countErrorsShareGroupHeartbeatResponse as CountErrorsFn,
       }));
     case 77:
       return Promise.all([import('./share-group-describe-request.js'), import('./share-group-describe-response.js')]).then(([q, s]) => ({
@@ -1565,6 +1646,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeShareGroupDescribeRequest as EncodeFn,
         decodeResponse: s.decodeShareGroupDescribeResponse,
         encodeResponse: s.encodeShareGroupDescribeResponse as EncodeFn,
+        countResponseErrors: s.countErrorsShareGroupDescribeResponse as CountErrorsFn,
       }));
     case 78:
       return Promise.all([import('./share-fetch-request.js'), import('./share-fetch-response.js')]).then(([q, s]) => ({
@@ -1572,6 +1654,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeShareFetchRequest as EncodeFn,
         decodeResponse: s.decodeShareFetchResponse,
         encodeResponse: s.encodeShareFetchResponse as EncodeFn,
+        countResponseErrors: s.countErrorsShareFetchResponse as CountErrorsFn,
       }));
     case 79:
       return Promise.all([import('./share-acknowledge-request.js'), import('./share-acknowledge-response.js')]).then(([q, s]) => ({
@@ -1579,6 +1662,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeShareAcknowledgeRequest as EncodeFn,
         decodeResponse: s.decodeShareAcknowledgeResponse,
         encodeResponse: s.encodeShareAcknowledgeResponse as EncodeFn,
+        countResponseErrors: s.countErrorsShareAcknowledgeResponse as CountErrorsFn,
       }));
     case 80:
       return Promise.all([import('./add-raft-voter-request.js'), import('./add-raft-voter-response.js')]).then(([q, s]) => ({
@@ -1586,6 +1670,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeAddRaftVoterRequest as EncodeFn,
         decodeResponse: s.decodeAddRaftVoterResponse,
         encodeResponse: s.encodeAddRaftVoterResponse as EncodeFn,
+        countResponseErrors: s.countErrorsAddRaftVoterResponse as CountErrorsFn,
       }));
     case 81:
       return Promise.all([import('./remove-raft-voter-request.js'), import('./remove-raft-voter-response.js')]).then(([q, s]) => ({
@@ -1593,6 +1678,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeRemoveRaftVoterRequest as EncodeFn,
         decodeResponse: s.decodeRemoveRaftVoterResponse,
         encodeResponse: s.encodeRemoveRaftVoterResponse as EncodeFn,
+        countResponseErrors: s.countErrorsRemoveRaftVoterResponse as CountErrorsFn,
       }));
     case 82:
       return Promise.all([import('./update-raft-voter-request.js'), import('./update-raft-voter-response.js')]).then(([q, s]) => ({
@@ -1600,6 +1686,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeUpdateRaftVoterRequest as EncodeFn,
         decodeResponse: s.decodeUpdateRaftVoterResponse,
         encodeResponse: s.encodeUpdateRaftVoterResponse as EncodeFn,
+        countResponseErrors: s.countErrorsUpdateRaftVoterResponse as CountErrorsFn,
       }));
     case 83:
       return Promise.all([import('./initialize-share-group-state-request.js'), import('./initialize-share-group-state-response.js')]).then(([q, s]) => ({
@@ -1607,6 +1694,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeInitializeShareGroupStateRequest as EncodeFn,
         decodeResponse: s.decodeInitializeShareGroupStateResponse,
         encodeResponse: s.encodeInitializeShareGroupStateResponse as EncodeFn,
+        countResponseErrors: s.countErrorsInitializeShareGroupStateResponse as CountErrorsFn,
       }));
     case 84:
       return Promise.all([import('./read-share-group-state-request.js'), import('./read-share-group-state-response.js')]).then(([q, s]) => ({
@@ -1614,6 +1702,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeReadShareGroupStateRequest as EncodeFn,
         decodeResponse: s.decodeReadShareGroupStateResponse,
         encodeResponse: s.encodeReadShareGroupStateResponse as EncodeFn,
+        countResponseErrors: s.countErrorsReadShareGroupStateResponse as CountErrorsFn,
       }));
     case 85:
       return Promise.all([import('./write-share-group-state-request.js'), import('./write-share-group-state-response.js')]).then(([q, s]) => ({
@@ -1621,6 +1710,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeWriteShareGroupStateRequest as EncodeFn,
         decodeResponse: s.decodeWriteShareGroupStateResponse,
         encodeResponse: s.encodeWriteShareGroupStateResponse as EncodeFn,
+        countResponseErrors: s.countErrorsWriteShareGroupStateResponse as CountErrorsFn,
       }));
     case 86:
       return Promise.all([import('./delete-share-group-state-request.js'), import('./delete-share-group-state-response.js')]).then(([q, s]) => ({
@@ -1628,6 +1718,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeDeleteShareGroupStateRequest as EncodeFn,
         decodeResponse: s.decodeDeleteShareGroupStateResponse,
         encodeResponse: s.encodeDeleteShareGroupStateResponse as EncodeFn,
+        countResponseErrors: s.countErrorsDeleteShareGroupStateResponse as CountErrorsFn,
       }));
     case 87:
       return Promise.all([import('./read-share-group-state-summary-request.js'), import('./read-share-group-state-summary-response.js')]).then(([q, s]) => ({
@@ -1635,6 +1726,7 @@ function importCodecs(apiKey: number): Promise<ApiCodecs> | undefined {
         encodeRequest: q.encodeReadShareGroupStateSummaryRequest as EncodeFn,
         decodeResponse: s.decodeReadShareGroupStateSummaryResponse,
         encodeResponse: s.encodeReadShareGroupStateSummaryResponse as EncodeFn,
+        countResponseErrors: s.countErrorsReadShareGroupStateSummaryResponse as CountErrorsFn,
       }));
     default:
       return undefined;

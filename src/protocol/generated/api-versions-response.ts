@@ -425,3 +425,8 @@ export function encodeApiVersionsResponse(w: Writer, v: ApiVersionsResponseInput
   }
   eApiVersionsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsApiVersionsResponse(v: ApiVersionsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -223,3 +223,8 @@ export function encodeAssignReplicasToDirsResponse(w: Writer, v: AssignReplicasT
   }
   eAssignReplicasToDirsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsAssignReplicasToDirsResponse(v: AssignReplicasToDirsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

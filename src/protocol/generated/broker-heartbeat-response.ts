@@ -79,3 +79,8 @@ export function encodeBrokerHeartbeatResponse(w: Writer, v: BrokerHeartbeatRespo
   }
   eBrokerHeartbeatResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsBrokerHeartbeatResponse(v: BrokerHeartbeatResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

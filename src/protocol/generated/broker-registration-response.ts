@@ -67,3 +67,8 @@ export function encodeBrokerRegistrationResponse(w: Writer, v: BrokerRegistratio
   }
   eBrokerRegistrationResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsBrokerRegistrationResponse(v: BrokerRegistrationResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -205,3 +205,8 @@ export function encodeConsumerGroupHeartbeatResponse(w: Writer, v: ConsumerGroup
   }
   eConsumerGroupHeartbeatResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsConsumerGroupHeartbeatResponse(v: ConsumerGroupHeartbeatResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

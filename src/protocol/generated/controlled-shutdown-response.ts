@@ -113,3 +113,8 @@ export function encodeControlledShutdownResponse(w: Writer, v: ControlledShutdow
   }
   eControlledShutdownResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsControlledShutdownResponse(v: ControlledShutdownResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -71,3 +71,8 @@ export function encodeControllerRegistrationResponse(w: Writer, v: ControllerReg
   }
   eControllerRegistrationResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsControllerRegistrationResponse(v: ControllerRegistrationResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -117,3 +117,16 @@ export function encodeCreateAclsResponse(w: Writer, v: CreateAclsResponseInput, 
   }
   eCreateAclsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsCreateAclsResponse(v: CreateAclsResponseInput, _version: number, count: (code: number) => void): void {
+  {
+    const a0 = v.results;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        count(s0.errorCode);
+      }
+    }
+  }
+}

@@ -137,3 +137,8 @@ export function encodeCreateDelegationTokenResponse(w: Writer, v: CreateDelegati
   }
   eCreateDelegationTokenResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsCreateDelegationTokenResponse(v: CreateDelegationTokenResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -362,3 +362,16 @@ export function encodeCreateTopicsResponse(w: Writer, v: CreateTopicsResponseInp
   }
   eCreateTopicsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsCreateTopicsResponse(v: CreateTopicsResponseInput, _version: number, count: (code: number) => void): void {
+  {
+    const a0 = v.topics;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        count(s0.errorCode);
+      }
+    }
+  }
+}

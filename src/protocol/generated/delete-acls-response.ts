@@ -231,3 +231,16 @@ export function encodeDeleteAclsResponse(w: Writer, v: DeleteAclsResponseInput, 
   }
   eDeleteAclsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsDeleteAclsResponse(v: DeleteAclsResponseInput, _version: number, count: (code: number) => void): void {
+  {
+    const a0 = v.filterResults;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        count(s0.errorCode);
+      }
+    }
+  }
+}

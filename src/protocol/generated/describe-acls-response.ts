@@ -215,3 +215,8 @@ export function encodeDescribeAclsResponse(w: Writer, v: DescribeAclsResponseInp
   }
   eDescribeAclsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsDescribeAclsResponse(v: DescribeAclsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

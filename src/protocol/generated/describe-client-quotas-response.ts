@@ -241,3 +241,8 @@ export function encodeDescribeClientQuotasResponse(w: Writer, v: DescribeClientQ
   }
   eDescribeClientQuotasResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsDescribeClientQuotasResponse(v: DescribeClientQuotasResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -179,3 +179,8 @@ export function encodeDescribeClusterResponse(w: Writer, v: DescribeClusterRespo
   }
   eDescribeClusterResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsDescribeClusterResponse(v: DescribeClusterResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -241,3 +241,8 @@ export function encodeDescribeDelegationTokenResponse(w: Writer, v: DescribeDele
   }
   eDescribeDelegationTokenResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsDescribeDelegationTokenResponse(v: DescribeDelegationTokenResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

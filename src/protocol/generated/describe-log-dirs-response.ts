@@ -277,3 +277,17 @@ export function encodeDescribeLogDirsResponse(w: Writer, v: DescribeLogDirsRespo
   }
   eDescribeLogDirsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsDescribeLogDirsResponse(v: DescribeLogDirsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode ?? 0);
+  {
+    const a0 = v.results;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        count(s0.errorCode);
+      }
+    }
+  }
+}

@@ -257,3 +257,24 @@ export function encodeDescribeProducersResponse(w: Writer, v: DescribeProducersR
   }
   eDescribeProducersResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsDescribeProducersResponse(v: DescribeProducersResponseInput, _version: number, count: (code: number) => void): void {
+  {
+    const a0 = v.topics;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        {
+          const a1 = s0.partitions;
+          if (a1 != null) {
+            for (let i1 = 0; i1 < a1.length; i1++) {
+              const s1 = a1[i1]!;
+              count(s1.errorCode);
+            }
+          }
+        }
+      }
+    }
+  }
+}

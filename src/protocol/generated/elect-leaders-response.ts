@@ -191,3 +191,25 @@ export function encodeElectLeadersResponse(w: Writer, v: ElectLeadersResponseInp
   }
   eElectLeadersResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsElectLeadersResponse(v: ElectLeadersResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode ?? 0);
+  {
+    const a0 = v.replicaElectionResults;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        {
+          const a1 = s0.partitionResult;
+          if (a1 != null) {
+            for (let i1 = 0; i1 < a1.length; i1++) {
+              const s1 = a1[i1]!;
+              count(s1.errorCode);
+            }
+          }
+        }
+      }
+    }
+  }
+}

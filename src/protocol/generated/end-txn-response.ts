@@ -89,3 +89,8 @@ export function encodeEndTxnResponse(w: Writer, v: EndTxnResponseInput, version:
   }
   eEndTxnResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsEndTxnResponse(v: EndTxnResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

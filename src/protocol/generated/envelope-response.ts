@@ -65,3 +65,8 @@ export function encodeEnvelopeResponse(w: Writer, v: EnvelopeResponseInput, vers
   }
   eEnvelopeResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsEnvelopeResponse(v: EnvelopeResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -67,3 +67,8 @@ export function encodeExpireDelegationTokenResponse(w: Writer, v: ExpireDelegati
   }
   eExpireDelegationTokenResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsExpireDelegationTokenResponse(v: ExpireDelegationTokenResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -299,3 +299,21 @@ export function encodeFindCoordinatorResponse(w: Writer, v: FindCoordinatorRespo
   }
   eFindCoordinatorResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsFindCoordinatorResponse(v: FindCoordinatorResponseInput, version: number, count: (code: number) => void): void {
+  if (version <= 3) {
+    count(v.errorCode ?? 0);
+  }
+  if (version >= 4) {
+    {
+      const a0 = v.coordinators;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          count(s0.errorCode ?? 0);
+        }
+      }
+    }
+  }
+}

@@ -133,3 +133,8 @@ export function encodeGetTelemetrySubscriptionsResponse(w: Writer, v: GetTelemet
   }
   eGetTelemetrySubscriptionsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsGetTelemetrySubscriptionsResponse(v: GetTelemetrySubscriptionsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -69,3 +69,8 @@ export function encodeHeartbeatResponse(w: Writer, v: HeartbeatResponseInput, ve
   }
   eHeartbeatResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsHeartbeatResponse(v: HeartbeatResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -73,3 +73,8 @@ export function encodeInitProducerIdResponse(w: Writer, v: InitProducerIdRespons
   }
   eInitProducerIdResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsInitProducerIdResponse(v: InitProducerIdResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -210,3 +210,8 @@ export function encodeJoinGroupResponse(w: Writer, v: JoinGroupResponseInput, ve
   }
   eJoinGroupResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsJoinGroupResponse(v: JoinGroupResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -240,3 +240,38 @@ export function encodeLeaderAndIsrResponse(w: Writer, v: LeaderAndIsrResponseInp
   }
   eLeaderAndIsrResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsLeaderAndIsrResponse(v: LeaderAndIsrResponseInput, version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+  if (version <= 4) {
+    {
+      const a0 = v.partitionErrors;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          count(s0.errorCode);
+        }
+      }
+    }
+  }
+  if (version >= 5) {
+    {
+      const a0 = v.topics;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          {
+            const a1 = s0.partitionErrors;
+            if (a1 != null) {
+              for (let i1 = 0; i1 < a1.length; i1++) {
+                const s1 = a1[i1]!;
+                count(s1.errorCode);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}

@@ -177,3 +177,19 @@ export function encodeLeaveGroupResponse(w: Writer, v: LeaveGroupResponseInput, 
   }
   eLeaveGroupResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsLeaveGroupResponse(v: LeaveGroupResponseInput, version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+  if (version >= 3) {
+    {
+      const a0 = v.members;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          count(s0.errorCode ?? 0);
+        }
+      }
+    }
+  }
+}

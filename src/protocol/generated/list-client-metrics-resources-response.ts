@@ -113,3 +113,8 @@ export function encodeListClientMetricsResourcesResponse(w: Writer, v: ListClien
   }
   eListClientMetricsResourcesResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsListClientMetricsResourcesResponse(v: ListClientMetricsResourcesResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

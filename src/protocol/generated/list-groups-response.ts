@@ -155,3 +155,8 @@ export function encodeListGroupsResponse(w: Writer, v: ListGroupsResponseInput, 
   }
   eListGroupsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsListGroupsResponse(v: ListGroupsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -238,3 +238,8 @@ export function encodeListPartitionReassignmentsResponse(w: Writer, v: ListParti
   }
   eListPartitionReassignmentsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsListPartitionReassignmentsResponse(v: ListPartitionReassignmentsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -146,3 +146,8 @@ export function encodeListTransactionsResponse(w: Writer, v: ListTransactionsRes
   }
   eListTransactionsResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsListTransactionsResponse(v: ListTransactionsResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -585,3 +585,57 @@ export function encodeOffsetFetchResponse(w: Writer, v: OffsetFetchResponseInput
   }
   eOffsetFetchResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsOffsetFetchResponse(v: OffsetFetchResponseInput, version: number, count: (code: number) => void): void {
+  if (version <= 7) {
+    {
+      const a0 = v.topics;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          {
+            const a1 = s0.partitions;
+            if (a1 != null) {
+              for (let i1 = 0; i1 < a1.length; i1++) {
+                const s1 = a1[i1]!;
+                count(s1.errorCode ?? 0);
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  if (version <= 7) {
+    count(v.errorCode ?? 0);
+  }
+  if (version >= 8) {
+    {
+      const a0 = v.groups;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          {
+            const a1 = s0.topics;
+            if (a1 != null) {
+              for (let i1 = 0; i1 < a1.length; i1++) {
+                const s1 = a1[i1]!;
+                {
+                  const a2 = s1.partitions;
+                  if (a2 != null) {
+                    for (let i2 = 0; i2 < a2.length; i2++) {
+                      const s2 = a2[i2]!;
+                      count(s2.errorCode ?? 0);
+                    }
+                  }
+                }
+              }
+            }
+          }
+          count(s0.errorCode ?? 0);
+        }
+      }
+    }
+  }
+}

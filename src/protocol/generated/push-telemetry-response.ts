@@ -61,3 +61,8 @@ export function encodePushTelemetryResponse(w: Writer, v: PushTelemetryResponseI
   }
   ePushTelemetryResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsPushTelemetryResponse(v: PushTelemetryResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

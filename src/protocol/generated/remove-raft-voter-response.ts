@@ -71,3 +71,8 @@ export function encodeRemoveRaftVoterResponse(w: Writer, v: RemoveRaftVoterRespo
   }
   eRemoveRaftVoterResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsRemoveRaftVoterResponse(v: RemoveRaftVoterResponseInput, _version: number, count: (code: number) => void): void {
+  if ((v.errorCode) !== 0) count(v.errorCode);
+}

@@ -67,3 +67,8 @@ export function encodeRenewDelegationTokenResponse(w: Writer, v: RenewDelegation
   }
   eRenewDelegationTokenResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsRenewDelegationTokenResponse(v: RenewDelegationTokenResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -87,3 +87,8 @@ export function encodeSaslAuthenticateResponse(w: Writer, v: SaslAuthenticateRes
   }
   eSaslAuthenticateResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsSaslAuthenticateResponse(v: SaslAuthenticateResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -68,3 +68,8 @@ export function encodeSaslHandshakeResponse(w: Writer, v: SaslHandshakeResponseI
   }
   eSaslHandshakeResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsSaslHandshakeResponse(v: SaslHandshakeResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -205,3 +205,8 @@ export function encodeShareGroupHeartbeatResponse(w: Writer, v: ShareGroupHeartb
   }
   eShareGroupHeartbeatResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsShareGroupHeartbeatResponse(v: ShareGroupHeartbeatResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -119,3 +119,17 @@ export function encodeStopReplicaResponse(w: Writer, v: StopReplicaResponseInput
   }
   eStopReplicaResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsStopReplicaResponse(v: StopReplicaResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+  {
+    const a0 = v.partitionErrors;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        count(s0.errorCode);
+      }
+    }
+  }
+}

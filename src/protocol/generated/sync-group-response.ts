@@ -113,3 +113,8 @@ export function encodeSyncGroupResponse(w: Writer, v: SyncGroupResponseInput, ve
   }
   eSyncGroupResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsSyncGroupResponse(v: SyncGroupResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

@@ -71,3 +71,8 @@ export function encodeUnregisterBrokerResponse(w: Writer, v: UnregisterBrokerRes
   }
   eUnregisterBrokerResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsUnregisterBrokerResponse(v: UnregisterBrokerResponseInput, _version: number, count: (code: number) => void): void {
+  if ((v.errorCode) !== 0) count(v.errorCode);
+}

@@ -147,3 +147,19 @@ export function encodeUpdateFeaturesResponse(w: Writer, v: UpdateFeaturesRespons
   }
   eUpdateFeaturesResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsUpdateFeaturesResponse(v: UpdateFeaturesResponseInput, version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+  if (version <= 1) {
+    {
+      const a0 = v.results;
+      if (a0 != null) {
+        for (let i0 = 0; i0 < a0.length; i0++) {
+          const s0 = a0[i0]!;
+          count(s0.errorCode);
+        }
+      }
+    }
+  }
+}

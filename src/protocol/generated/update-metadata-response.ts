@@ -55,3 +55,8 @@ export function encodeUpdateMetadataResponse(w: Writer, v: UpdateMetadataRespons
   }
   eUpdateMetadataResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsUpdateMetadataResponse(v: UpdateMetadataResponseInput, _version: number, count: (code: number) => void): void {
+  count(v.errorCode);
+}

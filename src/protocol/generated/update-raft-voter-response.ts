@@ -163,3 +163,8 @@ export function encodeUpdateRaftVoterResponse(w: Writer, v: UpdateRaftVoterRespo
   }
   eUpdateRaftVoterResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsUpdateRaftVoterResponse(v: UpdateRaftVoterResponseInput, _version: number, count: (code: number) => void): void {
+  if ((v.errorCode) !== 0) count(v.errorCode);
+}

@@ -211,3 +211,32 @@ export function encodeWriteTxnMarkersResponse(w: Writer, v: WriteTxnMarkersRespo
   }
   eWriteTxnMarkersResponse(w, v, version);
 }
+
+/** Passes every error code this response carries to `count`, as Kafka's errorCounts() does. */
+export function countErrorsWriteTxnMarkersResponse(v: WriteTxnMarkersResponseInput, _version: number, count: (code: number) => void): void {
+  {
+    const a0 = v.markers;
+    if (a0 != null) {
+      for (let i0 = 0; i0 < a0.length; i0++) {
+        const s0 = a0[i0]!;
+        {
+          const a1 = s0.topics;
+          if (a1 != null) {
+            for (let i1 = 0; i1 < a1.length; i1++) {
+              const s1 = a1[i1]!;
+              {
+                const a2 = s1.partitions;
+                if (a2 != null) {
+                  for (let i2 = 0; i2 < a2.length; i2++) {
+                    const s2 = a2[i2]!;
+                    count(s2.errorCode);
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
