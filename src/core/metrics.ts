@@ -97,7 +97,9 @@ export class BrokerMetrics {
       const row = new Float64Array(METRICS_ERROR_SLOTS);
       this.errors[apiKey] = row;
       counter = (code: number) => {
-        row[code >= -1 && code <= METRICS_ERROR_CODE_MAX ? code + 1 : 0]!++;
+        // `| 0`: a code a handler left undefined is written as 0 (NONE) on the wire; count it so.
+        const c = code | 0;
+        row[c >= -1 && c <= METRICS_ERROR_CODE_MAX ? c + 1 : 0]!++;
       };
       this.#errorCounters[apiKey] = counter;
     }

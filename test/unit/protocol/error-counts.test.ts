@@ -164,10 +164,12 @@ describe('BrokerMetrics: error counters', () => {
     m.observeRequest(0, 1, [NONE, NONE, NOT_LEADER_OR_FOLLOWER, METRICS_ERROR_CODE_MAX + 1, -2], 9, walk);
     m.observeRequest(0, 1); // acks=0: no response, nothing counted
     const row = m.errors[0]!;
-    assert.equal(row[NONE + 1], 2);
+    // A code left undefined goes on the wire as 0, and is counted as NONE.
+    m.observeRequest(0, 1, [undefined], 9, walk);
+    assert.equal(row[NONE + 1], 3);
     assert.equal(row[NOT_LEADER_OR_FOLLOWER + 1], 1);
     assert.equal(row[ErrorCode.UNKNOWN_SERVER_ERROR + 1], 2);
-    assert.equal(m.requests[0], 2);
+    assert.equal(m.requests[0], 3);
     assert.equal(m.errors[1], undefined);
   });
 });
