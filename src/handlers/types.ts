@@ -91,3 +91,17 @@ export interface GroupServices {
   /** A topic is gone: drop every group's committed offsets for it (as Kafka does on deletion). */
   onTopicsDeleted?(topics: readonly string[]): Promise<void>;
 }
+
+/**
+ * An API whose handler module loads at its first request: what ApiVersions announces and the
+ * dispatcher checks is known up front, the code (a coordinator, say) only when a client uses it.
+ */
+export interface LazyApi {
+  readonly apiKey: number;
+  readonly name: string;
+  readonly minVersion: number;
+  readonly maxVersion: number;
+  readonly advertisedMinVersion?: number;
+  /** The real handler; its versions must be the ones above (test/unit/server/lazy-apis.test.ts checks). */
+  load(): Promise<ApiHandler>;
+}

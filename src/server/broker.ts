@@ -10,7 +10,7 @@ import type { AdvertisedListener, BrokerServices } from '../handlers/types.js';
 import { openStorageLog, reconfigureStorageLog } from '../replica/storage-log.js';
 import { ReplicaManager } from '../replica/replica-manager.js';
 import { LogManager } from '../storage/log-manager.js';
-import { txnHandlers } from '../txn/handlers.js';
+import { txnApis } from '../txn/apis.js';
 import { TxnRuntime } from '../txn/runtime.js';
 import { logConfigFor } from '../cluster/topic-config.js';
 import { createDispatcher, warmCodecs } from './dispatcher.js';
@@ -142,7 +142,7 @@ export class Broker {
         .catch((err: unknown) =>
           this.log.error({ err: String(err) }, 'starting the group coordinator failed'),
         );
-    const handlers = createHandlers(txnHandlers(txn));
+    const handlers = createHandlers(txnApis(txn));
     const dispatch = createDispatcher(new Map(handlers.map((h) => [h.apiKey, h])), services, this.log);
     const bounds = {
       requestMaxBytes: config.int('socket.request.max.bytes'),

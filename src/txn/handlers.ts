@@ -1,7 +1,7 @@
 /**
- * The idempotence/transaction APIs: InitProducerId, AddPartitionsToTxn (client v0-3 and broker
- * v4 forms), AddOffsetsToTxn, EndTxn, WriteTxnMarkers, TxnOffsetCommit, and the admin APIs
- * DescribeProducers, DescribeTransactions, ListTransactions.
+ * The transaction APIs: AddPartitionsToTxn (client v0-3 and broker v4 forms), AddOffsetsToTxn,
+ * EndTxn, WriteTxnMarkers, TxnOffsetCommit, and the admin APIs DescribeProducers,
+ * DescribeTransactions, ListTransactions (InitProducerId is in init-producer-id.ts).
  */
 import { ErrorCode, KafkaError } from '../errors.js';
 import type { CommittedOffset } from '../group/offsets.js';
@@ -20,8 +20,6 @@ import type { DescribeTransactionsRequest } from '../protocol/generated/describe
 import type { DescribeTransactionsResponseInput } from '../protocol/generated/describe-transactions-response.js';
 import type { EndTxnRequest } from '../protocol/generated/end-txn-request.js';
 import type { EndTxnResponseInput } from '../protocol/generated/end-txn-response.js';
-import type { InitProducerIdRequest } from '../protocol/generated/init-producer-id-request.js';
-import type { InitProducerIdResponseInput } from '../protocol/generated/init-producer-id-response.js';
 import type { ListTransactionsRequest } from '../protocol/generated/list-transactions-request.js';
 import type { ListTransactionsResponseInput } from '../protocol/generated/list-transactions-response.js';
 import type { TxnOffsetCommitRequest } from '../protocol/generated/txn-offset-commit-request.js';
@@ -30,63 +28,15 @@ import type { WriteTxnMarkersRequest } from '../protocol/generated/write-txn-mar
 import type { WriteTxnMarkersResponseInput } from '../protocol/generated/write-txn-markers-response.js';
 import { buildBatchSync } from '../protocol/records/builder.js';
 import { splitTxnPartitionKey, txnPartitionKey } from './coordinator.js';
-import { OFFSETS_TOPIC, type TxnRuntime } from './runtime.js';
+import { OFFSETS_TOPIC, type TxnCoordinatorHost } from './coordinator-host.js';
+import { codeOf, fencedFor } from './init-producer-id.js';
 import { TXN_STATE_NAMES, TxnState } from './txn-log.js';
-
-function codeOf(err: unknown): number {
-  if (err instanceof KafkaError) return err.code;
-  return ErrorCode.UNKNOWN_SERVER_ERROR;
-}
-
-/** Versions before KIP-588 know INVALID_PRODUCER_EPOCH, not PRODUCER_FENCED. */
-function fencedFor(code: number, version: number, firstVersionWithFenced: number): number {
-  return code === ErrorCode.PRODUCER_FENCED && version < firstVersionWithFenced
-    ? ErrorCode.INVALID_PRODUCER_EPOCH
-    : code;
-}
 
 function u8(b: Uint8Array): Buffer {
   return Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 }
 
-export function txnHandlers(rt: TxnRuntime): ApiHandler[] {
-  const initProducerId: ApiHandler<InitProducerIdRequest, InitProducerIdResponseInput> = {
-    apiKey: 22,
-    name: 'InitProducerId',
-    minVersion: 0,
-    maxVersion: 5,
-    async handle(req, ctx) {
-      try {
-        const r =
-          req.transactionalId === null
-            ? // An idempotent producer only needs an id: no coordinator (nor __transaction_state) for it.
-              { errorCode: ErrorCode.NONE, producerId: rt.generateProducerId(), producerEpoch: 0 }
-            : await rt
-                .coordinator()
-                .initProducerId(
-                  req.transactionalId,
-                  req.transactionTimeoutMs,
-                  req.producerId,
-                  req.producerEpoch,
-                );
-        return {
-          throttleTimeMs: 0,
-          errorCode: r.errorCode,
-          producerId: r.producerId,
-          producerEpoch: r.producerEpoch,
-        };
-      } catch (err) {
-        if (!(err instanceof KafkaError)) ctx.services.logger.error({ err }, 'InitProducerId failed');
-        return {
-          throttleTimeMs: 0,
-          errorCode: fencedFor(codeOf(err), ctx.apiVersion, 4),
-          producerId: -1,
-          producerEpoch: -1,
-        };
-      }
-    },
-  };
-
+export function txnHandlers(rt: TxnCoordinatorHost): ApiHandler[] {
   const addPartitionsToTxn: ApiHandler<AddPartitionsToTxnRequest, AddPartitionsToTxnResponseInput> = {
     apiKey: 24,
     name: 'AddPartitionsToTxn',
@@ -412,7 +362,6 @@ export function txnHandlers(rt: TxnRuntime): ApiHandler[] {
   };
 
   return [
-    initProducerId,
     addPartitionsToTxn,
     addOffsetsToTxn,
     endTxn,
