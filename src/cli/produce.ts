@@ -27,8 +27,9 @@ const spec: CommandSpec = {
   summary:
     'Sends one record per input line (stdin, or --file) to a topic. With a key separator each line is KEY<sep>VALUE; lines without the separator are an error.',
   details: `Records without a key go round-robin over the partitions; keyed records go to
-murmur2(key) % partitions, as with the Java client. Nothing is printed on success; a failed batch
-prints the broker's error and the exit status is 1.`,
+murmur2(key) % partitions, as with the Java client. With acks=all the producer is idempotent, as
+the Java producer is since Kafka 3.0: a batch retried after a lost answer is written once.
+Nothing is printed on success; a failed batch prints the broker's error and the exit status is 1.`,
   options: [
     bootstrapOption,
     { name: 'topic', short: 't', value: 'NAME', help: 'topic to write to (required)' },
@@ -74,6 +75,12 @@ prints the broker's error and the exit status is 1.`,
       help: 'kafka-console-producer line parsing: parse.key=true, key.separator=SEP, parse.headers=true, headers.delimiter=SEP, headers.separator=SEP, headers.key.separator=SEP, null.marker=TEXT',
     },
     {
+      name: 'producer-property',
+      value: 'k=v',
+      repeatable: true,
+      help: 'producer settings as Kafka names them: enable.idempotence=true|false (default true with acks=all: a batch retried after a lost response is written once)',
+    },
+    {
       name: 'max-record-bytes',
       value: 'BYTES',
       default: String(PRODUCE_MAX_RECORD_BYTES_DEFAULT),
@@ -87,6 +94,7 @@ prints the broker's error and the exit status is 1.`,
     "printf 'k1:v1\\nk2:v2\\n' | gregor produce -t orders -K : --acks 1 -z lz4",
     'gregor produce -t audit --file events.txt -H source=import --partition 0',
     "printf 'h1:a,h2:b\\tkey\\tvalue\\n' | gregor produce -t t --property parse.headers=true --property parse.key=true",
+    'seq 1000 | gregor produce -t plain --producer-property enable.idempotence=false',
   ],
 };
 
@@ -101,6 +109,24 @@ export function parseAcks(v: string | undefined): number {
   if (v === '0') return 0;
   if (v === '1') return 1;
   throw new UsageError(`--acks must be all, -1, 0 or 1, got '${v}'`);
+}
+
+/**
+ * enable.idempotence as the Java producer (3.0+) resolves it: on by default, off without a word
+ * when acks was set to something other than all, and an error when asked for with such acks.
+ */
+export function parseIdempotence(o: Options, acks: number): boolean {
+  const props = o.pairs('producer-property');
+  for (const k of Object.keys(props))
+    if (k !== 'enable.idempotence')
+      throw new UsageError(`unknown --producer-property '${k}' (known: enable.idempotence)`);
+  const v = props['enable.idempotence'];
+  if (v === undefined) return acks === -1;
+  if (v !== 'true' && v !== 'false')
+    throw new UsageError(`--producer-property enable.idempotence must be true or false, got '${v}'`);
+  if (v === 'true' && acks !== -1)
+    throw new UsageError('enable.idempotence=true needs --acks all: set acks to all or idempotence to false');
+  return v === 'true';
 }
 
 export function parseCompression(v: string | undefined): CompressionName {
@@ -220,6 +246,7 @@ async function run(o: Options): Promise<void> {
   if (p0 !== undefined) throw new UsageError(`unexpected argument '${p0}'`);
   const topic = o.required('topic');
   const acks = parseAcks(o.string('acks'));
+  const idempotent = parseIdempotence(o, acks);
   const compression = parseCompression(o.string('compression-codec'));
   const fixedPartition = o.int('partition', -1, 0, 1_000_000);
   const batchSize = o.int('batch-size', 16_384, 1, 1_073_741_824);
@@ -229,7 +256,7 @@ async function run(o: Options): Promise<void> {
   const file = o.string('file');
   const input: Readable = file === undefined ? process.stdin : createReadStream(file);
   await withClient(o, async (client) => {
-    const producer = new Producer(client, { acks, compression, batchSize, lingerMs });
+    const producer = new Producer(client, { acks, compression, batchSize, lingerMs, idempotent });
     const partitions = await producer.partitions(topic);
     if (fixedPartition >= partitions)
       throw new ClientError(`topic '${topic}' has no partition ${fixedPartition} (it has ${partitions})`);

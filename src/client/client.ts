@@ -67,10 +67,21 @@ export class KafkaClient {
     const existing = this.#connections.get(key);
     if (existing) {
       return existing.then(
-        (c) => (c.closed ? this.#open(key, host, port) : c),
-        () => this.#open(key, host, port),
+        (c) => (c.closed ? this.#reopen(key, existing, host, port) : c),
+        () => this.#reopen(key, existing, host, port),
       );
     }
+    return this.#open(key, host, port);
+  }
+
+  /**
+   * After `stale` closed or failed: the connection another caller opened meanwhile, else a new
+   * one. Without this, callers that found the same dead connection at once each opened their own,
+   * and all but the last were never closed (a process that could not exit).
+   */
+  #reopen(key: string, stale: Promise<Connection>, host: string, port: number): Promise<Connection> {
+    const current = this.#connections.get(key);
+    if (current !== undefined && current !== stale) return current;
     return this.#open(key, host, port);
   }
 

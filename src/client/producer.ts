@@ -1,4 +1,5 @@
 import { ApiKey } from '../protocol/generated/apis.js';
+import type { InitProducerIdResponse } from '../protocol/generated/init-producer-id-response.js';
 import type { ProduceResponse } from '../protocol/generated/produce-response.js';
 import { buildBatch, buildBatchSync, type RecordInput } from '../protocol/records/builder.js';
 import { type CompressionName, zstdSyncAvailable } from '../protocol/records/compression.js';
@@ -25,6 +26,12 @@ export interface ProducerOptions {
   retries?: number;
   /** Keep each record's send time (performance.now()) for onAck (perf's latencies). */
   trackTimes?: boolean;
+  /**
+   * enable.idempotence: the broker writes each batch once, however often it is retried (a
+   * producer id from InitProducerId, per-partition sequence numbers). Needs acks=-1. One batch per
+   * partition is in flight at a time, so a retried batch never overtakes the next one.
+   */
+  idempotent?: boolean;
   /**
    * Called once per batch when the broker acknowledged it (baseOffset -1 with acks=0) or it
    * failed for good (err set).
@@ -53,7 +60,19 @@ export const producerDefaults = {
   ackTimeoutMs: 30_000,
   retries: 3,
   trackTimes: false,
+  idempotent: false,
 };
+
+/** Errors after which an idempotent producer's sequence state is lost: it stops (Kafka's fatal errors). */
+const UNKNOWN_PRODUCER_ID = 59;
+const INVALID_PRODUCER_EPOCH = 47;
+const OUT_OF_ORDER_SEQUENCE_NUMBER = 45;
+const PRODUCER_FENCED = 90;
+
+interface ProducerIdentity {
+  producerId: number;
+  producerEpoch: number;
+}
 
 interface Accumulator {
   topic: string;
@@ -66,6 +85,8 @@ interface Accumulator {
 interface ReadyBatch {
   topic: string;
   partition: number;
+  /** First sequence number of an idempotent batch, else -1. */
+  baseSequence: number;
   data: Buffer;
   count: number;
   bytes: number;
@@ -99,6 +120,11 @@ export class Producer {
   #roomWaiters: (() => void)[] = [];
   #idleWaiters: (() => void)[] = [];
   #pendingBuilds = 0;
+  /** Idempotence: the producer id (asked for once) and the next sequence per partition. */
+  #identity: Promise<ProducerIdentity> | null = null;
+  readonly #nextSequence = new Map<string, number>();
+  /** Idempotence: partitions with a batch on the wire. */
+  readonly #partitionsInFlight = new Set<string>();
   /** The first error a batch failed with for good. */
   error: Error | null = null;
   acked = 0;
@@ -108,7 +134,31 @@ export class Producer {
     this.#client = client;
     const o = { ...producerDefaults } as typeof producerDefaults & Pick<ProducerOptions, 'onAck'>;
     for (const [k, v] of Object.entries(options)) if (v !== undefined) (o as Record<string, unknown>)[k] = v;
+    if (o.idempotent && o.acks !== -1)
+      throw new ClientError(
+        'an idempotent producer needs acks=all (-1): set acks to all or turn idempotence off',
+      );
     this.#o = o;
+  }
+
+  /** InitProducerId without a transactional id, once (retried while the coordinator loads). */
+  #producerIdentity(): Promise<ProducerIdentity> {
+    this.#identity ??= (async () => {
+      for (let attempt = 0; ; attempt++) {
+        const conn = await this.#client.any();
+        const res = await conn.request<InitProducerIdResponse>(ApiKey.InitProducerId, {
+          transactionalId: null,
+          transactionTimeoutMs: 60_000,
+          producerId: -1,
+          producerEpoch: -1,
+        });
+        if (res.errorCode === 0) return { producerId: res.producerId, producerEpoch: res.producerEpoch };
+        if (!isRetriable(res.errorCode) || attempt >= this.#o.retries)
+          throw brokerError('InitProducerId', res.errorCode, null);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    })();
+    return this.#identity;
   }
 
   /** Partition count of a topic (metadata cached). */
@@ -166,18 +216,29 @@ export class Producer {
   #close(key: string, acc: Accumulator): void {
     this.#acc.delete(key);
     if (acc.records.length === 0) return;
-    const options = { compression: this.#o.compression };
+    // Sequences are taken here, in the order batches close, so they follow the records' order.
+    let baseSequence = -1;
+    if (this.#o.idempotent) {
+      baseSequence = this.#nextSequence.get(key) ?? 0;
+      this.#nextSequence.set(key, (baseSequence + acc.records.length) % 2_147_483_648);
+    }
     const sync = this.#o.compression !== 'zstd' || zstdSyncAvailable;
     this.#pendingBuilds++;
-    const built = sync
-      ? Promise.resolve(buildBatchSync(acc.records, options))
-      : buildBatch(acc.records, options);
+    const build = (identity: ProducerIdentity | null) => {
+      const options = {
+        compression: this.#o.compression,
+        ...(identity ? { ...identity, baseSequence } : {}),
+      };
+      return sync ? Promise.resolve(buildBatchSync(acc.records, options)) : buildBatch(acc.records, options);
+    };
+    const built = this.#o.idempotent ? this.#producerIdentity().then(build) : build(null);
     built.then(
       (data) => {
         this.#pendingBuilds--;
         this.#enqueue({
           topic: acc.topic,
           partition: acc.partition,
+          baseSequence,
           data,
           count: acc.records.length,
           bytes: acc.bytes,
@@ -192,6 +253,7 @@ export class Producer {
           {
             topic: acc.topic,
             partition: acc.partition,
+            baseSequence,
             data: Buffer.alloc(0),
             count: acc.records.length,
             bytes: acc.bytes,
@@ -230,12 +292,13 @@ export class Producer {
   #pump(node: number): void {
     const list = this.#ready.get(node);
     while (list && list.length > 0 && (this.#inFlight.get(node) ?? 0) < this.#o.maxInFlight) {
-      // One batch per partition per request, up to maxRequestBytes.
+      // One batch per partition per request, up to maxRequestBytes. Idempotent: the partition's
+      // lowest sequence first, and none while one of the partition's batches is on the wire.
       const taken: ReadyBatch[] = [];
-      const seen = new Set<string>();
+      const seen = new Set<string>(this.#o.idempotent ? this.#partitionsInFlight : []);
       let bytes = 0;
       for (let i = 0; i < list.length; ) {
-        const b = list[i]!;
+        const b = this.#o.idempotent ? lowestSequenceFirst(list, i) : list[i]!;
         const key = `${b.topic}\u0000${b.partition}`;
         if (!seen.has(key) && (taken.length === 0 || bytes + b.data.length <= this.#o.maxRequestBytes)) {
           seen.add(key);
@@ -244,9 +307,13 @@ export class Producer {
           list.splice(i, 1);
         } else i++;
       }
+      if (taken.length === 0) break;
+      if (this.#o.idempotent)
+        for (const b of taken) this.#partitionsInFlight.add(`${b.topic}\u0000${b.partition}`);
       this.#inFlight.set(node, (this.#inFlight.get(node) ?? 0) + 1);
       this.#produce(node, taken).finally(() => {
         this.#inFlight.set(node, (this.#inFlight.get(node) ?? 1) - 1);
+        for (const b of taken) this.#partitionsInFlight.delete(`${b.topic}\u0000${b.partition}`);
         this.#pump(node);
       });
     }
@@ -295,7 +362,7 @@ export class Producer {
         this.#retryOrFail(
           brokerError(`produce to ${b.topic}-${b.partition}`, r.errorCode, r.errorMessage),
           b,
-          isRetriable(r.errorCode),
+          isRetriable(r.errorCode) && !isFatalForIdempotence(r.errorCode),
         );
       else this.#done(null, b, r.baseOffset);
     }
@@ -331,4 +398,33 @@ export class Producer {
     if (this.#buffered <= 0 && this.#pendingBuilds === 0 && this.#acc.size === 0)
       for (const w of this.#idleWaiters.splice(0)) w();
   }
+}
+
+/**
+ * The batch to consider at `i`: the one with the lowest sequence among `list[i..]` for the same
+ * partition (moved to `i`), so that a retried batch goes before the ones that follow it.
+ */
+function lowestSequenceFirst(list: ReadyBatch[], i: number): ReadyBatch {
+  let best = i;
+  const first = list[i]!;
+  for (let j = i + 1; j < list.length; j++) {
+    const b = list[j]!;
+    if (
+      b.topic === first.topic &&
+      b.partition === first.partition &&
+      b.baseSequence < list[best]!.baseSequence
+    )
+      best = j;
+  }
+  if (best !== i) [list[i], list[best]] = [list[best]!, list[i]!];
+  return list[i]!;
+}
+
+function isFatalForIdempotence(code: number): boolean {
+  return (
+    code === UNKNOWN_PRODUCER_ID ||
+    code === INVALID_PRODUCER_EPOCH ||
+    code === OUT_OF_ORDER_SEQUENCE_NUMBER ||
+    code === PRODUCER_FENCED
+  );
 }

@@ -186,6 +186,7 @@ describe('gregor group / log dump / perf against a real broker', () => {
 
   it('dumps a segment file: batch headers, records, data; reports corruption and torn writes', async () => {
     await gregor(['topic', 'create', ...b, '--topic', 'dump', '--partitions', '1']);
+    // gregor produce is idempotent by default: the batch carries a producer id and sequences.
     await gregor(['produce', ...b, '-t', 'dump', '-K', ':', '-H', 'h=1'], 'k1:hello\nk2:world\n');
     await gregor(['produce', ...b, '-t', 'dump', '-z', 'gzip'], 'zipped\n');
     const segment = join(broker.dataDir, 'dump-0', '00000000000000000000.log');
@@ -196,7 +197,7 @@ describe('gregor group / log dump / perf against a real broker', () => {
     assert.equal(l[1], 'Log starting offset: 0');
     assert.match(
       l[2]!,
-      /^baseOffset: 0 lastOffset: 1 count: 2 baseSequence: -1 lastSequence: -1 producerId: -1 producerEpoch: -1 partitionLeaderEpoch: \d+ isTransactional: false isControl: false position: 0 CreateTime: \d+ size: \d+ magic: 2 compresscodec: none crcValid: true$/,
+      /^baseOffset: 0 lastOffset: 1 count: 2 baseSequence: 0 lastSequence: 1 producerId: \d+ producerEpoch: 0 partitionLeaderEpoch: \d+ isTransactional: false isControl: false position: 0 CreateTime: \d+ size: \d+ magic: 2 compresscodec: none crcValid: true$/,
     );
     assert.match(l[3]!, /^baseOffset: 2 lastOffset: 2 count: 1 .* compresscodec: gzip crcValid: true$/);
     assert.equal(l.length, 4);
@@ -204,11 +205,11 @@ describe('gregor group / log dump / perf against a real broker', () => {
     r = await gregor(['log', 'dump', '--print-data-log', segment]);
     assert.match(
       r.stdout,
-      /\| offset: 0 CreateTime: \d+ keySize: 2 valueSize: 5 sequence: -1 headerKeys: \[h\] key: k1 payload: hello\n/,
+      /\| offset: 0 CreateTime: \d+ keySize: 2 valueSize: 5 sequence: 0 headerKeys: \[h\] key: k1 payload: hello\n/,
     );
     assert.match(
       r.stdout,
-      /\| offset: 2 CreateTime: \d+ keySize: -1 valueSize: 6 sequence: -1 headerKeys: \[\] key: null payload: zipped\n/,
+      /\| offset: 2 CreateTime: \d+ keySize: -1 valueSize: 6 sequence: 0 headerKeys: \[\] key: null payload: zipped\n/,
     );
     r = await gregor(['log', 'dump', '--deep-iteration', segment]);
     assert.match(r.stdout, /\| offset: 1 .*headerKeys: \[h\]\n/);
