@@ -88,7 +88,16 @@ export function createDispatcher(
         const w = new Writer(64);
         const size = w.reserveInt32();
         w.int32(correlationId);
-        codec.encodeResponse(w, apiVersionsErrorBody(handler), 0);
+        const answer = apiVersionsErrorBody(handler);
+        // Counted like any answered request: Kafka's metrics show these UNSUPPORTED_VERSION answers.
+        services.metrics.observeRequest(
+          apiKey,
+          performance.now() - started,
+          answer,
+          0,
+          codec.countResponseErrors,
+        );
+        codec.encodeResponse(w, answer, 0);
         return finishFrame(w, size);
       }
       throw new CloseConnection(

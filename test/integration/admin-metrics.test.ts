@@ -229,6 +229,17 @@ describe('admin server: error codes in responses, by API (Kafka RequestMetrics E
       [ErrorCode.NONE, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION],
     );
 
+    // ApiVersions at a version the broker lacks: a v0 answer with UNSUPPORTED_VERSION.
+    const header = Buffer.alloc(10);
+    header.writeInt16BE(18, 0);
+    header.writeInt16BE(99, 2);
+    header.writeInt32BE(7, 4);
+    header.writeInt16BE(-1, 8); // null client id
+    c.send(header);
+    const answer = (await c.next())!;
+    assert.equal(answer.readInt32BE(0), 7);
+    assert.equal(answer.readInt16BE(4), ErrorCode.UNSUPPORTED_VERSION);
+
     const body = (await get(`${broker.adminUrl}/metrics`)).body;
     const m = parseExposition(body);
     assert.match(body, new RegExp(`^# TYPE ${errors} counter$`, 'm'));
@@ -238,8 +249,10 @@ describe('admin server: error codes in responses, by API (Kafka RequestMetrics E
     assert.equal(m.get(`${errors}{request="Fetch",error="OFFSET_OUT_OF_RANGE"}`), 1);
     assert.equal(m.get(`${errors}{request="Metadata",error="NONE"}`), 2);
     assert.equal(m.get(`${errors}{request="Metadata",error="UNKNOWN_TOPIC_OR_PARTITION"}`), 1);
+    assert.equal(m.get(`${errors}{request="ApiVersions",error="UNSUPPORTED_VERSION"}`), 1);
+    assert.equal(m.get('kafka_network_requestmetrics_requests_total{request="ApiVersions"}'), 1);
     // Nothing else was answered, so nothing else is counted.
     const series = [...m.keys()].filter((k) => k.startsWith(`${errors}{`));
-    assert.equal(series.length, 6, series.join('\n'));
+    assert.equal(series.length, 7, series.join('\n'));
   });
 });
