@@ -1,6 +1,6 @@
 import { ErrorCode, KafkaError } from '../errors.js';
 import type { BrokerServices, GroupServices } from '../handlers/types.js';
-import { batchSize, lastOffset } from '../protocol/records/batch.js';
+import { wholeBatchChunks } from '../replica/whole-batches.js';
 import { withoutUncommittedBatches } from '../txn/committed-batches.js';
 import { buildBatch, recordsOf } from './batch-codec.js';
 import type { GroupCoordinatorConfig } from './config.js';
@@ -130,28 +130,19 @@ export class GroupRuntime implements GroupServices {
   async #readPartition(partition: number, records: CoordinatorRecord[]): Promise<void> {
     const p = this.#services.replicas.partition(OFFSETS_TOPIC, partition);
     if (p === undefined) return;
-    let offset = p.logStartOffset;
-    while (offset < p.highWatermark) {
-      const read = await p.read(offset, loadReadBytes, 0, true);
-      if (read.records.length === 0) break;
-      const chunk = Buffer.concat(read.records);
-      let next = offset;
-      let pos = 0;
-      while (pos + 12 <= chunk.length) {
-        const size = batchSize(chunk, pos);
-        if (pos + size > chunk.length) break;
-        next = lastOffset(chunk, pos) + 1;
-        pos += size;
-      }
+    for await (const { chunk, from, next } of wholeBatchChunks(
+      p,
+      p.logStartOffset,
+      () => p.highWatermark,
+      loadReadBytes,
+    )) {
       // Transactional offset commits count only once their transaction committed.
       const committed = withoutUncommittedBatches(
-        chunk.subarray(0, pos),
-        p.abortedTransactions(offset, next),
+        chunk,
+        p.abortedTransactions(from, next),
         p.lastStableOffset,
       );
       for (const r of recordsOf(committed)) records.push(r);
-      if (next <= offset) break;
-      offset = next;
     }
   }
 

@@ -15,10 +15,10 @@ import {
   batchSize,
   isControl,
   isTransactional,
-  lastOffset,
 } from '../protocol/records/batch.js';
 import { TRANSACTION_STATE_TOPIC, TransactionCoordinator, type TxnHost } from './coordinator.js';
 import type { ProducerStateRegistry } from './producer-state-manager.js';
+import { wholeBatchChunks } from '../replica/whole-batches.js';
 import { configNumber, type TxnRuntime } from './runtime.js';
 
 /** Bound on transactional offset commits waiting for their marker, across all producers. */
@@ -100,23 +100,13 @@ export class TxnCoordinatorHost implements TxnHost {
     const p = this.services.replicas.partition(TRANSACTION_STATE_TOPIC, partition);
     if (p === undefined) return [];
     const out: Array<{ key: Uint8Array; value: Uint8Array | null }> = [];
-    let offset = p.logStartOffset;
-    while (offset < p.highWatermark) {
-      const read = await p.read(offset, LOAD_READ_BYTES, 0, true);
-      if (read.records.length === 0) break;
-      const chunk = Buffer.concat(read.records);
-      let next = offset;
-      let pos = 0;
-      while (pos + 12 <= chunk.length) {
-        const size = batchSize(chunk, pos);
-        if (pos + size > chunk.length) break;
-        next = lastOffset(chunk, pos) + 1;
-        pos += size;
-      }
-      for (const r of recordsOf(chunk.subarray(0, pos))) out.push(r);
-      if (next <= offset) break;
-      offset = next;
-    }
+    for await (const { chunk } of wholeBatchChunks(
+      p,
+      p.logStartOffset,
+      () => p.highWatermark,
+      LOAD_READ_BYTES,
+    ))
+      for (const r of recordsOf(chunk)) out.push(r);
     return out;
   }
 
@@ -193,32 +183,20 @@ export class TxnCoordinatorHost implements TxnHost {
     const p = this.services.replicas.partition(OFFSETS_TOPIC, partition);
     const out: PendingOffset[] = [];
     if (p === undefined) return out;
-    let offset = from;
-    while (offset < p.logEndOffset) {
-      const read = await p.read(offset, LOAD_READ_BYTES, 0, true);
-      if (read.records.length === 0) break;
-      const chunk = Buffer.concat(read.records);
+    for await (const { chunk } of wholeBatchChunks(p, from, () => p.logEndOffset, LOAD_READ_BYTES)) {
       const mine: Buffer[] = [];
-      let next = offset;
-      for (let pos = 0; pos + 12 <= chunk.length; ) {
-        const size = batchSize(chunk, pos);
-        if (pos + size > chunk.length) break;
+      for (let pos = 0; pos < chunk.length; pos += batchSize(chunk, pos))
         if (
           isTransactional(chunk, pos) &&
           !isControl(chunk, pos) &&
           batchProducerId(chunk, pos) === producerId
         )
-          mine.push(chunk.subarray(pos, pos + size));
-        next = lastOffset(chunk, pos) + 1;
-        pos += size;
-      }
+          mine.push(chunk.subarray(pos, pos + batchSize(chunk, pos)));
       for (const r of recordsOf(Buffer.concat(mine))) {
         const d = decodeCoordinatorRecord(r);
         if (d.type === 'offset' && d.value !== null)
           out.push({ groupId: d.key.group, topic: d.key.topic, partition: d.key.partition, value: d.value });
       }
-      if (next <= offset) break;
-      offset = next;
     }
     return out;
   }
