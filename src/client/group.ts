@@ -151,32 +151,24 @@ export async function fetchCommitted(
     version >= 8 ? { groups: [{ groupId, topics: reqTopics }] } : { groupId, topics: reqTopics },
     { version },
   );
-  const out = new Map<string, Map<number, number>>();
+  // v8+ answers per group; before, the group's answer is the response itself.
+  let group: { errorCode: number; topics: typeof res.topics } = res;
   if (version >= 8) {
     const g = res.groups[0];
     if (!g) throw new ClientError(`OffsetFetch for group '${groupId}' returned no group`);
-    if (g.errorCode !== 0) throw brokerError(`fetch committed offsets of group '${groupId}'`, g.errorCode);
-    for (const t of g.topics) {
-      const m = new Map<number, number>();
-      for (const p of t.partitions) {
-        if (p.errorCode !== 0)
-          throw brokerError(`fetch committed offset of ${t.name}-${p.partitionIndex}`, p.errorCode);
-        m.set(p.partitionIndex, p.committedOffset);
-      }
-      out.set(t.name, m);
+    group = g;
+  }
+  if (group.errorCode !== 0)
+    throw brokerError(`fetch committed offsets of group '${groupId}'`, group.errorCode);
+  const out = new Map<string, Map<number, number>>();
+  for (const t of group.topics) {
+    const m = new Map<number, number>();
+    for (const p of t.partitions) {
+      if (p.errorCode !== 0)
+        throw brokerError(`fetch committed offset of ${t.name}-${p.partitionIndex}`, p.errorCode);
+      m.set(p.partitionIndex, p.committedOffset);
     }
-  } else {
-    if (res.errorCode !== 0)
-      throw brokerError(`fetch committed offsets of group '${groupId}'`, res.errorCode);
-    for (const t of res.topics) {
-      const m = new Map<number, number>();
-      for (const p of t.partitions) {
-        if (p.errorCode !== 0)
-          throw brokerError(`fetch committed offset of ${t.name}-${p.partitionIndex}`, p.errorCode);
-        m.set(p.partitionIndex, p.committedOffset);
-      }
-      out.set(t.name, m);
-    }
+    out.set(t.name, m);
   }
   return out;
 }
