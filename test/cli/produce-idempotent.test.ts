@@ -5,28 +5,20 @@
  * cuts leave duplicates, which is what the default protects against.
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { BrokerProcess } from '../helpers/broker.js';
 import { gregor } from '../helpers/cli.js';
 import { CuttingProxy } from '../helpers/cutting-proxy.js';
+import { kcat, nonEmptyLines } from '../helpers/kcat.js';
 
 const RECORDS = 20;
 const CUTS = 3;
 
 /** The values of a whole topic, read with kcat. */
-function values(bootstrap: string, topic: string): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'kcat',
-      ['-C', '-b', bootstrap, '-t', topic, '-e', '-q', '-o', 'beginning', '-f', '%s\\n'],
-      { timeout: 30_000 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`kcat failed: ${err.message}\n${stderr}`));
-        else resolve(stdout.split('\n').filter((l) => l.length > 0));
-      },
-    );
-  });
+async function values(bootstrap: string, topic: string): Promise<string[]> {
+  return nonEmptyLines(
+    await kcat(['-C', '-b', bootstrap, '-t', topic, '-e', '-q', '-o', 'beginning', '-f', '%s\n']),
+  );
 }
 
 describe('gregor produce through connection cuts', () => {

@@ -6,16 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { BrokerProcess } from '../helpers/broker.js';
 import { GREGOR_BIN, gregor, lines } from '../helpers/cli.js';
-
-function kcat(args: string[], input = ''): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('kcat', args, { timeout: 30_000 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`kcat ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-      else resolve(stdout);
-    });
-    child.stdin!.end(input);
-  });
-}
+import { kcat } from '../helpers/kcat.js';
 
 describe('gregor topic / produce / consume against a real broker', () => {
   let broker: BrokerProcess;

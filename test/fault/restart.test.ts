@@ -1,37 +1,35 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import kafkajs from 'kafkajs';
 import { BrokerProcess } from '../helpers/broker.js';
+import { kcat, nonEmptyLines } from '../helpers/kcat.js';
 
 const { Kafka, logLevel, ConfigResourceTypes } = kafkajs;
 process.env.KAFKAJS_NO_PARTITIONER_WARNING = '1';
 
 /** Reads every record of `topic` with kcat: "partition offset value" per line. */
-function readAll(
+async function readAll(
   bootstrap: string,
   topic: string,
 ): Promise<{ partition: number; offset: number; value: string }[]> {
-  return new Promise((resolve, reject) => {
-    execFile(
-      'kcat',
-      ['-C', '-b', bootstrap, '-t', topic, '-o', 'beginning', '-e', '-q', '-f', '%p %o %s\n'],
-      { timeout: 30_000, maxBuffer: 64 << 20 },
-      (err, out, errOut) => {
-        if (err) return reject(new Error(`${err.message}\n${errOut}`));
-        resolve(
-          out
-            .split('\n')
-            .filter((l) => l.length > 0)
-            .map((l) => {
-              const [p, o, ...v] = l.split(' ');
-              return { partition: Number(p), offset: Number(o), value: v.join(' ') };
-            }),
-        );
-      },
-    );
+  const out = await kcat([
+    '-C',
+    '-b',
+    bootstrap,
+    '-t',
+    topic,
+    '-o',
+    'beginning',
+    '-e',
+    '-q',
+    '-f',
+    '%p %o %s\n',
+  ]);
+  return nonEmptyLines(out).map((l) => {
+    const [p, o, ...v] = l.split(' ');
+    return { partition: Number(p), offset: Number(o), value: v.join(' ') };
   });
 }
 

@@ -1,23 +1,8 @@
 import assert from 'node:assert/strict';
-import { execFile, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { BrokerProcess } from '../helpers/broker.js';
-
-/** Runs kcat with `input` on stdin; resolves with stdout. */
-function kcat(args: string[], input = '', timeoutMs = 20_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = execFile(
-      'kcat',
-      args,
-      { timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 },
-      (err, stdout, stderr) => {
-        if (err) reject(new Error(`kcat ${args.join(' ')} failed: ${err.message}\n${stderr}`));
-        else resolve(stdout);
-      },
-    );
-    child.stdin!.end(input);
-  });
-}
+import { kcat } from '../helpers/kcat.js';
 
 interface Consumed {
   key: string;

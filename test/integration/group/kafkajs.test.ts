@@ -1,48 +1,23 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import { BrokerProcess } from '../../helpers/broker.js';
 import { spawnMember } from './members.js';
-import { groupScenario } from './scenario.js';
+import { groupScenario, groupTestBroker } from './scenario.js';
 
 const MEMBER_SCRIPT = fileURLToPath(new URL('./kafkajs-member.js', import.meta.url));
 
 describe('consumer groups: KafkaJS', () => {
-  let broker: BrokerProcess;
-  let admin: Admin;
-  let producer: Producer;
-
-  before(async () => {
-    broker = await BrokerProcess.start({
-      overrides: { 'group.initial.rebalance.delay.ms': '0', 'group.min.session.timeout.ms': '1000' },
-    });
-    const kafka = new Kafka({
-      brokers: [broker.bootstrap],
-      clientId: 'gregor-test',
-      logLevel: logLevel.NOTHING,
-    });
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer();
-    await producer.connect();
-  });
-
-  after(async () => {
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await broker?.close();
-  });
+  const t = groupTestBroker();
 
   it('3 members share 6 partitions, survive a leave and a kill, and resume from committed offsets', async () => {
     await groupScenario({
-      admin,
-      producer,
+      admin: t.admin,
+      producer: t.producer,
       topic: 'kafkajs-orders',
       group: 'kafkajs-group',
       spawn: (name) =>
         spawnMember(name, process.execPath, [
           MEMBER_SCRIPT,
-          broker.bootstrap,
+          t.broker.bootstrap,
           'kafkajs-group',
           'kafkajs-orders',
         ]),

@@ -1,53 +1,26 @@
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
-import { BrokerProcess } from '../../helpers/broker.js';
 import { spawnMember } from './members.js';
-import { groupScenario } from './scenario.js';
+import { groupScenario, groupTestBroker } from './scenario.js';
 
 const MEMBER_SCRIPT = fileURLToPath(new URL('./platformatic-member.js', import.meta.url));
 
 describe('consumer groups: @platformatic/kafka', () => {
-  let broker: BrokerProcess;
-  let admin: Admin;
-  let producer: Producer;
-
-  before(async () => {
-    broker = await BrokerProcess.start({
-      overrides: {
-        'group.initial.rebalance.delay.ms': '0',
-        'group.min.session.timeout.ms': '1000',
-        'group.consumer.session.timeout.ms': '3000',
-        'group.consumer.heartbeat.interval.ms': '300',
-      },
-    });
-    const kafka = new Kafka({
-      brokers: [broker.bootstrap],
-      clientId: 'gregor-test',
-      logLevel: logLevel.NOTHING,
-    });
-    admin = kafka.admin();
-    await admin.connect();
-    producer = kafka.producer();
-    await producer.connect();
-  });
-
-  after(async () => {
-    await producer?.disconnect();
-    await admin?.disconnect();
-    await broker?.close();
+  const t = groupTestBroker({
+    'group.consumer.session.timeout.ms': '3000',
+    'group.consumer.heartbeat.interval.ms': '300',
   });
 
   it('3 members share 6 partitions, survive a leave and a kill, and resume from committed offsets', async () => {
     await groupScenario({
-      admin,
-      producer,
+      admin: t.admin,
+      producer: t.producer,
       topic: 'platformatic-orders',
       group: 'platformatic-group',
       spawn: (name) =>
         spawnMember(name, process.execPath, [
           MEMBER_SCRIPT,
-          broker.bootstrap,
+          t.broker.bootstrap,
           'platformatic-group',
           'platformatic-orders',
         ]),
@@ -56,15 +29,15 @@ describe('consumer groups: @platformatic/kafka', () => {
 
   it('KIP-848 consumer protocol: 3 members share 6 partitions, survive a leave and a kill, resume from committed offsets', async () => {
     await groupScenario({
-      admin,
-      producer,
+      admin: t.admin,
+      producer: t.producer,
       topic: 'platformatic-848-orders',
       group: 'platformatic-848-group',
       protocol: 'consumer',
       spawn: (name) =>
         spawnMember(name, process.execPath, [
           MEMBER_SCRIPT,
-          broker.bootstrap,
+          t.broker.bootstrap,
           'platformatic-848-group',
           'platformatic-848-orders',
           'consumer',

@@ -1,7 +1,47 @@
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import type { Admin, Producer } from 'kafkajs';
+import { after, before } from 'node:test';
+import { type Admin, Kafka, logLevel, type Producer } from 'kafkajs';
+import { BrokerProcess } from '../../helpers/broker.js';
 import { countOf, type Member, stopped, waitFor } from './members.js';
+
+export interface GroupTestBroker {
+  broker: BrokerProcess;
+  admin: Admin;
+  producer: Producer;
+}
+
+/**
+ * The broker of a group test file, with fast rebalances, and the KafkaJS admin and producer that
+ * create its topics and feed them: started before the file's tests, closed after (call in describe).
+ */
+export function groupTestBroker(overrides: Record<string, string> = {}): GroupTestBroker {
+  const t = {} as GroupTestBroker;
+  before(async () => {
+    t.broker = await BrokerProcess.start({
+      overrides: {
+        'group.initial.rebalance.delay.ms': '0',
+        'group.min.session.timeout.ms': '1000',
+        ...overrides,
+      },
+    });
+    const kafka = new Kafka({
+      brokers: [t.broker.bootstrap],
+      clientId: 'gregor-test',
+      logLevel: logLevel.NOTHING,
+    });
+    t.admin = kafka.admin();
+    await t.admin.connect();
+    t.producer = kafka.producer();
+    await t.producer.connect();
+  });
+  after(async () => {
+    await t.producer?.disconnect();
+    await t.admin?.disconnect();
+    await t.broker?.close();
+  });
+  return t;
+}
 
 export type SpawnMember = (name: string) => { child: ChildProcess; member: Member; stderr: string[] };
 

@@ -5,10 +5,10 @@
  * restart (the committed offsets are rebuilt from the compacted log).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { BrokerProcess } from '../../helpers/broker.js';
 import { type KafkaClient, kafkajsClient, readFromBeginning } from '../../helpers/kafkajs.js';
+import { kcat, nonEmptyLines } from '../../helpers/kcat.js';
 
 /** How long a test waits for the cleaner to have passed over a log. */
 const COMPACTION_WAIT_MS = 20_000;
@@ -62,15 +62,10 @@ async function readAll(kafka: KafkaClient, topic: string, readUncommitted: boole
 }
 
 /** `key=value` lines of the whole topic read with kcat (librdkafka) at `isolation`. */
-function kcatRead(bootstrap: string, topic: string, isolation: string): Promise<string[]> {
+async function kcatRead(bootstrap: string, topic: string, isolation: string): Promise<string[]> {
   const args = ['-C', '-b', bootstrap, '-t', topic, '-e', '-q', '-o', 'beginning'];
   args.push('-X', `isolation.level=${isolation}`, '-f', '%k=%s\n');
-  return new Promise((resolve, reject) => {
-    execFile('kcat', args, { timeout: COMPACTION_WAIT_MS }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`kcat failed: ${err.message}\n${stderr}`));
-      else resolve(stdout.split('\n').filter((l) => l.length > 0));
-    });
-  });
+  return nonEmptyLines(await kcat(args, '', COMPACTION_WAIT_MS));
 }
 
 describe('compaction of transactional data (KafkaJS)', () => {
